@@ -1,0 +1,105 @@
+// The command-line interface: one commander program, one small async function per command.
+// Exit codes: 0 success, 1 command failed (e.g. invalid rules), 2 bad configuration or usage.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../errors.ts';
+import { loadConfigFile } from '../config/load.ts';
+import { createPool } from '../store/pool.ts';
+import { migrate } from '../store/migrate.ts';
+import { ensureDatabase } from '../store/ensure-database.ts';
+import { redactUrl } from '../log.ts';
+import { loadRules, formatProblem } from '../rules/load.ts';
+import { handlers } from '../handlers/registry.ts';
+import { extractImagesCommand } from './extract-images-command.ts';
+
+const DEFAULT_CONFIG = process.env.IMAGEMATCHING_ROUTER_CONFIG ?? 'config.yaml';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('imagematching-router')
+    .description('Rule-driven Kafka event router that keeps ImageMatching recommendation state current in PostgreSQL')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations (idempotent)')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .action(async (opts: { config: string }) => {
+      const { config } = loadConfigFile(opts.config);
+      if (await ensureDatabase(config.database.url)) console.log(`created database ${redactUrl(config.database.url)}`);
+      const pool = createPool(config.database);
+      try {
+        const result = await migrate(pool);
+        const names = result.applied.map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
+        console.log(
+          names.length > 0
+            ? `applied ${names.length} migration(s) to ${redactUrl(config.database.url)}: ${names.join(', ')}`
+            : `schema is up to date (${result.alreadyApplied} migration(s) applied earlier) at ${redactUrl(config.database.url)}`,
+        );
+      } finally {
+        await pool.end();
+      }
+    });
+
+  program
+    .command('validate')
+    .description('check rule files or folders; prints file:line:column: rule.path: reason per problem, exit 1 if any')
+    .argument('<paths...>', 'rule files or folders of *.yaml files')
+    .action((paths: string[]) => {
+      const { rules, problems } = loadRules(paths, handlers);
+      for (const problem of problems) console.log(formatProblem(problem));
+      if (problems.length > 0) {
+        console.error(`${problems.length} problem(s) found`);
+        process.exitCode = 1;
+      } else {
+        console.log(`ok: ${rules.length} rule(s) valid`);
+      }
+    });
+
+  program
+    .command('check-config')
+    .description('validate a configuration file and its rules without connecting to anything')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .action((opts: { config: string }) => {
+      const { config, file } = loadConfigFile(opts.config);
+      const { rules, problems } = loadRules(config.rules.paths, handlers);
+      for (const problem of problems) console.log(formatProblem(problem));
+      if (problems.length > 0) {
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`ok: ${file} is valid; ${rules.length} rule(s) from ${config.rules.paths.join(', ')}`);
+    });
+
+  program
+    .command('extract-images')
+    .description('print the images a wikitext file embeds, as {"images": [...]} (sorted, unique, normalised)')
+    .requiredOption('-w, --wiki <wiki>', 'wiki id, e.g. enwiki or dewiki (selects localised namespace names)')
+    .option('--explain', 'also show where each image was found')
+    .argument('<file>', 'wikitext file, or - for standard input')
+    .action(async (file: string, opts: { wiki: string; explain?: boolean }) => {
+      process.exitCode = await extractImagesCommand({ wiki: opts.wiki, file, explain: opts.explain === true });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors were already printed.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ConfigError) {
+      console.error(`imagematching-router: configuration error: ${err.message}`);
+      return 2;
+    }
+    console.error(`imagematching-router: ${(err as Error).message ?? String(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,139 @@
+// The configuration schema: one TypeBox declaration gives the JSON Schema that validates config files
+// and the TypeScript type the code reads. Every setting has a description and, where sensible, a default.
+import { Type, type Static } from '@sinclair/typebox';
+
+const LibrdkafkaSettings = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+  default: {},
+  description: 'librdkafka settings passed through verbatim (see librdkafka CONFIGURATION.md)',
+});
+
+export const ServiceSchema = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[a-z][a-z0-9_.-]*$',
+      default: 'imagematching-router',
+      description: 'Service name: prefix of consumer group ids, retry topics (<name>.retry.<topic>) and the dead-letter topic (<name>.error)',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const KafkaSchema = Type.Object(
+  {
+    brokers: Type.String({ minLength: 1, description: 'Comma-separated bootstrap brokers, host:port' }),
+    dc_prefixes: Type.Array(Type.String({ pattern: '^[a-z0-9_-]*$' }), {
+      default: ['eqiad', 'codfw'],
+      description: 'Data-centre prefixes; a rule on stream S consumes <prefix>.S for each. An empty string means the bare stream name.',
+    }),
+    client_id: Type.String({ default: 'imagematching-router' }),
+    consumer: LibrdkafkaSettings,
+    producer: LibrdkafkaSettings,
+    commit_interval_ms: Type.Integer({ minimum: 10, default: 1000, description: 'How often finished offsets are committed' }),
+    max_pending_per_partition: Type.Integer({
+      minimum: 1,
+      default: 2000,
+      description: 'Events buffered or in flight per partition before the partition is paused (backpressure)',
+    }),
+    shutdown_timeout_ms: Type.Integer({ minimum: 0, default: 15000, description: 'Deadline for in-flight work on SIGTERM' }),
+    topic_partitions: Type.Integer({ minimum: 1, default: 1, description: 'Partitions when the router creates its retry and dead-letter topics' }),
+  },
+  { additionalProperties: false },
+);
+
+export const DatabaseSchema = Type.Object(
+  {
+    url: Type.String({ minLength: 1, description: 'PostgreSQL connection URL' }),
+    pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+    statement_timeout_ms: Type.Integer({ minimum: 0, default: 30000 }),
+    migrate_on_start: Type.Boolean({ default: true, description: 'Apply pending migrations when the router starts' }),
+  },
+  { additionalProperties: false },
+);
+
+export const MediaWikiSchema = Type.Object(
+  {
+    api_url: Type.String({
+      pattern: '\\{domain\\}',
+      default: 'https://{domain}/w/api.php',
+      description: 'Action API address template; {domain} is the wiki domain from the event',
+    }),
+    user_agent: Type.String({
+      minLength: 10,
+      default: 'imagematching-router/0.1 (https://www.mediawiki.org/wiki/Structured_Data_Across_Wikimedia; imagematching-router@example.org)',
+      description: 'Descriptive User-Agent with contact information (Wikimedia User-Agent policy)',
+    }),
+    allowed_domains: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['*.wikipedia.org', '127.0.0.1', 'localhost'],
+      description: 'Wiki domains the router may call; "*." matches any subdomain',
+    }),
+    timeout_ms: Type.Integer({ minimum: 100, default: 10000 }),
+    max_concurrency_per_domain: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+    batch_linger_ms: Type.Integer({ minimum: 0, maximum: 1000, default: 20, description: 'How long revision ids are collected into one batch request' }),
+    batch_size: Type.Integer({ minimum: 1, maximum: 50, default: 50 }),
+    maxlag: Type.Integer({ minimum: 0, default: 5, description: 'maxlag parameter sent with every request (0 disables)' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const HttpSchema = Type.Object(
+  {
+    allowed_hosts: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'Hosts the generic `http` step may call ("*." wildcard allowed); empty means none',
+    }),
+    timeout_ms: Type.Integer({ minimum: 100, default: 10000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const AdminSchema = Type.Object(
+  {
+    listen: Type.String({
+      pattern: '^[^:]+:[0-9]{1,5}$',
+      default: '127.0.0.1:8686',
+      description: 'host:port of the admin HTTP endpoint; 127.0.0.1 unless you mean to expose it',
+    }),
+    token: Type.String({ default: '', description: 'Bearer token for mutating admin routes; empty disables them' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const RulesSchema = Type.Object(
+  {
+    paths: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      default: ['rules'],
+      description: 'Rule files or folders, relative to the config file',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const LogSchema = Type.Object(
+  {
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    service: ServiceSchema,
+    kafka: KafkaSchema,
+    database: DatabaseSchema,
+    mediawiki: MediaWikiSchema,
+    http: HttpSchema,
+    admin: AdminSchema,
+    rules: RulesSchema,
+    log: LogSchema,
+  },
+  { additionalProperties: false },
+);
+
+export type RouterConfig = Static<typeof ConfigSchema>;
+export type KafkaConfig = Static<typeof KafkaSchema>;
+export type DatabaseConfig = Static<typeof DatabaseSchema>;
+export type MediaWikiConfig = Static<typeof MediaWikiSchema>;

@@ -1,0 +1,39 @@
+// Builds librdkafka configuration from the router's config: safe defaults first, then the operator's
+// pass-through settings from `kafka.consumer` / `kafka.producer`, which always win.
+import type { KafkaConfig } from '../config/schema.ts';
+
+export type LibrdkafkaSettings = Record<string, string | number | boolean>;
+
+export function consumerSettings(kafka: Pick<KafkaConfig, 'brokers' | 'client_id' | 'consumer'>, groupId: string): LibrdkafkaSettings {
+  return {
+    'metadata.broker.list': kafka.brokers,
+    'client.id': kafka.client_id,
+    'group.id': groupId,
+    // Offsets are committed by the router, per partition, only up to the highest contiguous finished event.
+    'enable.auto.commit': false,
+    'enable.auto.offset.store': false,
+    'auto.offset.reset': 'earliest',
+    'enable.partition.eof': false,
+    // Bound the memory librdkafka uses for prefetched messages (per client, across partitions).
+    'queued.max.messages.kbytes': 16384,
+    'fetch.wait.max.ms': 100,
+    'socket.keepalive.enable': true,
+    'partition.assignment.strategy': 'cooperative-sticky',
+    ...kafka.consumer,
+  };
+}
+
+export function producerSettings(kafka: Pick<KafkaConfig, 'brokers' | 'client_id' | 'producer'>): LibrdkafkaSettings {
+  return {
+    'metadata.broker.list': kafka.brokers,
+    'client.id': kafka.client_id,
+    dr_cb: true,
+    // Idempotence gives ordered, de-duplicated delivery per partition with acks=all.
+    'enable.idempotence': true,
+    acks: -1,
+    'linger.ms': 5,
+    'compression.type': 'lz4',
+    'message.timeout.ms': 30000,
+    ...kafka.producer,
+  };
+}

@@ -1,0 +1,103 @@
+// A thin producer over node-rdkafka whose `produce` resolves only when the broker acknowledged the
+// message (delivery report), so callers can commit source offsets after their derived events are durable.
+import Kafka from 'node-rdkafka';
+import type { Logger } from '../log.ts';
+import { TransientError } from '../errors.ts';
+import type { LibrdkafkaSettings } from './client-config.ts';
+
+export type Headers = Array<Record<string, string | Buffer>>;
+
+export interface OutgoingMessage {
+  topic: string;
+  value: Buffer | string;
+  key?: string | Buffer | null;
+  partition?: number | null;
+  headers?: Headers;
+  timestamp?: number;
+}
+
+export interface DeliveryReport {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+interface Waiter {
+  resolve(report: DeliveryReport): void;
+  reject(err: Error): void;
+}
+
+export class KafkaProducer {
+  private readonly producer: Kafka.Producer;
+  private readonly waiters = new Map<number, Waiter>();
+  private nextId = 1;
+  private connected = false;
+
+  constructor(settings: LibrdkafkaSettings, private readonly log?: Logger) {
+    this.producer = new Kafka.Producer({ ...settings, dr_cb: true } as Kafka.ProducerGlobalConfig, {});
+    this.producer.on('delivery-report', (err, report) => {
+      const id = report.opaque as number;
+      const waiter = this.waiters.get(id);
+      if (!waiter) return;
+      this.waiters.delete(id);
+      if (err) waiter.reject(new TransientError(`delivery to ${report.topic} failed: ${err.message}`, { cause: err }));
+      else waiter.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
+    });
+    this.producer.on('event.error', (err) => this.log?.warn({ err: err.message }, 'kafka producer error'));
+  }
+
+  async connect(timeoutMs = 30000): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.producer.connect({ timeout: timeoutMs }, (err) => (err ? reject(new TransientError(`producer connect failed: ${err.message}`, { cause: err })) : resolve()));
+    });
+    this.producer.setPollInterval(20);
+    this.connected = true;
+  }
+
+  /** Enqueue a message and resolve with its delivery report. Retries briefly when the local queue is full. */
+  async produce(message: OutgoingMessage): Promise<DeliveryReport> {
+    if (!this.connected) throw new TransientError('producer is not connected');
+    const id = this.nextId++;
+    const value = typeof message.value === 'string' ? Buffer.from(message.value) : message.value;
+    const key = message.key === undefined || message.key === null ? null : message.key;
+    const delivered = new Promise<DeliveryReport>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.producer.produce(
+          message.topic,
+          message.partition ?? null,
+          value,
+          key as Kafka.MessageKey,
+          message.timestamp ?? Date.now(),
+          id,
+          message.headers as Kafka.MessageHeader[] | undefined,
+        );
+        break;
+      } catch (err) {
+        const code = (err as { code?: number }).code;
+        if (code === Kafka.CODES.ERRORS.ERR__QUEUE_FULL && attempt < 100) {
+          await new Promise((r) => setTimeout(r, 10));
+          continue;
+        }
+        this.waiters.delete(id);
+        throw new TransientError(`produce to ${message.topic} failed: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    return delivered;
+  }
+
+  async flush(timeoutMs = 10000): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.producer.flush(timeoutMs, (err) => (err ? reject(err) : resolve())));
+  }
+
+  async disconnect(timeoutMs = 10000): Promise<void> {
+    if (!this.connected) return;
+    await this.flush(timeoutMs).catch((err) => this.log?.warn({ err: (err as Error).message }, 'flush before disconnect failed'));
+    this.connected = false;
+    await new Promise<void>((resolve) => this.producer.disconnect(timeoutMs, () => resolve()));
+    for (const [id, waiter] of this.waiters) {
+      waiter.reject(new TransientError('producer disconnected before delivery'));
+      this.waiters.delete(id);
+    }
+  }
+}

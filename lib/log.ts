@@ -1,0 +1,41 @@
+// The one logger: pino, JSON lines on stdout. Secrets are redacted by key wherever they appear.
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+const REDACT = [
+  'token',
+  'password',
+  '*.token',
+  '*.password',
+  'config.admin.token',
+  'headers.authorization',
+  '*.headers.authorization',
+  'connectionString',
+  '*.connectionString',
+];
+
+export function createLogger(level: LevelWithSilent = 'info', destination?: NodeJS.WritableStream): Logger {
+  const options = {
+    level,
+    base: { service: 'imagematching-router' },
+    redact: { paths: REDACT, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
+}
+
+/** For tests and one-shot commands that must not print JSON noise. */
+export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for log lines that must name a URL. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}

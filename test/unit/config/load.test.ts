@@ -1,0 +1,133 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { interpolateString } from '../../../lib/config/interpolate.ts';
+import { parseConfig } from '../../../lib/config/load.ts';
+import { ConfigError } from '../../../lib/errors.ts';
+import { readFileSync } from 'node:fs';
+
+const minimal = `
+kafka:
+  brokers: \${KAFKA_BROKERS:-127.0.0.1:9092}
+database:
+  url: \${DATABASE_URL}
+`;
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('environment interpolation', () => {
+  const env = { HOST: 'db.example', EMPTY: '', PORT: '6543' };
+  const cases: Array<[string, string]> = [
+    ['plain text', 'plain text'],
+    ['${HOST}', 'db.example'],
+    ['pg://${HOST}:${PORT}/x', 'pg://db.example:6543/x'],
+    ['${MISSING:-fallback}', 'fallback'],
+    ['${EMPTY:-fallback}', 'fallback'],
+    ['${HOST:-fallback}', 'db.example'],
+    ['${MISSING:-https://{domain}/w/api.php}', 'https://{domain}/w/api.php'],
+    ['${MISSING:-}', ''],
+    ['cost $$5', 'cost $5'],
+    ['a $ alone', 'a $ alone'],
+  ];
+  for (const [input, expected] of cases) {
+    test(`turns ${JSON.stringify(input)} into ${JSON.stringify(expected)}`, () => {
+      assert.equal(interpolateString(input, env, 'x'), expected);
+    });
+  }
+
+  test('names the setting and the variable when a required variable is missing', () => {
+    const err = configError(() => interpolateString('${NOPE}', env, 'database.url'));
+    assert.equal(err.message, 'database.url: environment variable NOPE is not set');
+  });
+
+  test('rejects an unterminated reference', () => {
+    const err = configError(() => interpolateString('${HOST', env, 'kafka.brokers'));
+    assert.match(err.message, /^kafka\.brokers: unterminated/);
+  });
+});
+
+describe('configuration validation', () => {
+  test('fills every default around the required settings', () => {
+    const config = parseConfig(minimal, { DATABASE_URL: 'postgres://u@h/db' });
+    assert.equal(config.kafka.brokers, '127.0.0.1:9092');
+    assert.equal(config.database.url, 'postgres://u@h/db');
+    assert.equal(config.database.pool_size, 10);
+    assert.deepEqual(config.kafka.dc_prefixes, ['eqiad', 'codfw']);
+    assert.equal(config.admin.listen, '127.0.0.1:8686');
+    assert.equal(config.mediawiki.api_url, 'https://{domain}/w/api.php');
+    assert.deepEqual(config.rules.paths, ['rules']);
+  });
+
+  test('reports a missing required setting by name', () => {
+    const err = configError(() => parseConfig('kafka:\n  brokers: localhost:9092\n', {}));
+    assert.equal(err.message, 'database: required setting is missing');
+  });
+
+  test('reports a missing nested setting by its full path', () => {
+    const err = configError(() => parseConfig('kafka: {}\ndatabase: {url: "postgres://x"}\n', {}));
+    assert.equal(err.message, 'kafka.brokers: required setting is missing');
+  });
+
+  test('reports a value of the wrong type', () => {
+    const err = configError(() => parseConfig(`${minimal}  pool_size: lots\n`, { DATABASE_URL: 'postgres://x' }));
+    assert.equal(err.message, 'database.pool_size: must be integer');
+  });
+
+  test('accepts a number that came from the environment as a string', () => {
+    const config = parseConfig(`${minimal}  pool_size: \${POOL}\n`, { DATABASE_URL: 'postgres://x', POOL: '25' });
+    assert.equal(config.database.pool_size, 25);
+  });
+
+  test('reports an unknown key with its path', () => {
+    const err = configError(() => parseConfig(`${minimal}  pool_sise: 3\n`, { DATABASE_URL: 'postgres://x' }));
+    assert.equal(err.message, 'database.pool_sise: unknown key "pool_sise"');
+  });
+
+  test('reports an unknown top-level section', () => {
+    const err = configError(() => parseConfig(`${minimal}kafak: {}\n`, { DATABASE_URL: 'postgres://x' }));
+    assert.equal(err.message, 'kafak: unknown key "kafak"');
+  });
+
+  test('reports a value outside the allowed set', () => {
+    const err = configError(() => parseConfig(`${minimal}log:\n  level: loud\n`, { DATABASE_URL: 'postgres://x' }));
+    assert.match(err.message, /^log\.level: must be one of "fatal", "error"/);
+  });
+
+  test('reports YAML syntax errors with a line and column', () => {
+    const err = configError(() => parseConfig('kafka:\n  brokers: [a\n', {}, 'bad.yaml'));
+    assert.match(err.message, /^bad\.yaml:\d+:\d+: invalid YAML/);
+  });
+
+  test('keeps librdkafka pass-through settings as given', () => {
+    const config = parseConfig(`${minimal}  url: postgres://x\n`.replace('  url: ${DATABASE_URL}\n', '') + 'log: {level: warn}\n', {});
+    assert.equal(config.log.level, 'warn');
+    const withKafka = parseConfig(
+      'kafka:\n  brokers: b:1\n  consumer:\n    "fetch.min.bytes": 1\n    "isolation.level": read_committed\ndatabase: {url: "postgres://x"}\n',
+      {},
+    );
+    // librdkafka takes every setting as a string, so numbers are passed on in string form.
+    assert.deepEqual(withKafka.kafka.consumer, { 'fetch.min.bytes': '1', 'isolation.level': 'read_committed' });
+  });
+
+  test('refuses to let librdkafka settings override the commit discipline', () => {
+    const err = configError(() =>
+      parseConfig('kafka:\n  brokers: b:1\n  consumer:\n    "enable.auto.commit": true\ndatabase: {url: "postgres://x"}\n', {}),
+    );
+    assert.equal(err.message, 'kafka.consumer."enable.auto.commit": is set by the router and cannot be overridden');
+  });
+
+  test('the example configuration is valid with an empty environment', () => {
+    const text = readFileSync(new URL('../../../config.example.yaml', import.meta.url), 'utf8');
+    const config = parseConfig(text, {});
+    assert.equal(config.kafka.brokers, '127.0.0.1:9092');
+    assert.equal(config.database.url, 'postgres://postgres@127.0.0.1:5432/imagematching_router');
+    assert.equal(config.admin.token, '');
+  });
+});
