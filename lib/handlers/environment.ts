@@ -1,0 +1,18 @@
+// What handlers may use from the outside world. The engine builds one environment per router process;
+// tests build their own with real Kafka, PostgreSQL and a local HTTP server.
+import type { Logger } from '../log.ts';
+import type { RouterConfig } from '../config/schema.ts';
+import type { DeliveryReport, OutgoingMessage } from '../kafka/producer.ts';
+import type { Pool } from '../store/pool.ts';
+
+export interface MessageSink {
+  produce(message: OutgoingMessage): Promise<DeliveryReport>;
+}
+
+export interface HandlerEnvironment {
+  readonly config: RouterConfig;
+  readonly log: Logger;
+  readonly producer: MessageSink;
+  /** Present when the router has a database; handlers that need one fail at start-up without it. */
+  readonly pool?: Pool;
+}

@@ -1,0 +1,142 @@
+// Tests for rule matching: exact values, regexes with captures, nesting, any-of lists, array event values,
+// match_not, and missing fields. Table-driven; each case name reads as a sentence.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileMatcher, MatchPatternError, parseRegexPattern } from '../../../lib/rules/matcher.ts';
+
+const event = {
+  database: 'enwiki',
+  page_id: 42,
+  page_namespace: 0,
+  page_title: 'Foo_bar',
+  rev_content_changed: true,
+  rev_parent_id: null,
+  meta: { domain: 'en.wikipedia.org', stream: 'mediawiki.revision-create' },
+  performer: { user_text: 'Bob', user_groups: ['*', 'user', 'bot'], user_edit_count: 1500 },
+};
+
+describe('compileMatcher matches', () => {
+  const cases: [string, unknown, unknown?][] = [
+    ['every event when there is no match', undefined],
+    ['an equal string', { database: 'enwiki' }],
+    ['an equal number', { page_namespace: 0 }],
+    ['an equal boolean', { rev_content_changed: true }],
+    ['an explicit null with a null pattern', { rev_parent_id: null }],
+    ['when every key matches', { database: 'enwiki', page_id: 42 }],
+    ['a regex on a string', { page_title: '/^foo/i' }],
+    ['a regex on a number', { page_id: '/^4\\d$/' }],
+    ['nested objects', { meta: { domain: 'en.wikipedia.org' } }],
+    ['an any-of list', { database: ['dewiki', 'enwiki'] }],
+    ['an any-of list of regexes', { page_title: ['/^Zzz/', '/_bar$/'] }],
+    ['a scalar against an array value', { performer: { user_groups: 'bot' } }],
+    ['a regex against an array value', { performer: { user_groups: '/^us/' } }],
+    ['an any-of list against an array value', { performer: { user_groups: ['sysop', 'bot'] } }],
+    ['an escaped slash in a regex', { meta: { domain: '/\\/?en\\./' } }],
+    ['an empty object pattern against an object', { meta: {} }],
+    ['when match_not does not match', { database: 'enwiki' }, { page_namespace: 1 }],
+    ['when no match_not alternative matches', undefined, [{ page_namespace: 1 }, { meta: { domain: 'x' } }]],
+    ['when match_not names a missing field', undefined, { nope: null }],
+  ];
+  for (const [name, match, matchNot] of cases) {
+    test(name, () => assert.equal(compileMatcher(match, matchNot).test(event).matched, true));
+  }
+});
+
+describe('compileMatcher does not match', () => {
+  const cases: [string, unknown, unknown?][] = [
+    ['a different string', { database: 'dewiki' }],
+    ['a number against its string form', { page_namespace: '0' }],
+    ['a string against its number form', { database: 0 }],
+    ['a missing field, even with a null pattern', { rev_id: null }],
+    ['a missing field with a regex', { comment: '/.*/' }],
+    ['a regex against an object', { meta: '/.*/' }],
+    ['a regex against a boolean', { rev_content_changed: '/true/' }],
+    ['a nested pattern against a scalar', { database: { x: 1 } }],
+    ['a nested pattern against null', { rev_parent_id: {} }],
+    ['when one key of several fails', { database: 'enwiki', page_id: 43 }],
+    ['an any-of list without a match', { database: ['dewiki', 'frwiki'] }],
+    ['an empty any-of list', { database: [] }],
+    ['a scalar absent from an array value', { performer: { user_groups: 'sysop' } }],
+    ['a non-object event', { database: 'enwiki' }],
+    ['when match_not given as an object matches', undefined, { meta: { domain: '/wikipedia/' } }],
+    ['when any match_not alternative matches', { database: 'enwiki' }, [{ page_namespace: 1 }, { page_title: 'Foo_bar' }]],
+  ];
+  for (const [name, match, matchNot] of cases) {
+    const target = name === 'a non-object event' ? 'enwiki' : event;
+    test(name, () => assert.deepEqual(compileMatcher(match, matchNot).test(target), { matched: false }));
+  }
+});
+
+describe('compileMatcher captures', () => {
+  const cases: [string, unknown, Record<string, unknown>][] = [
+    ['nothing for patterns without regexes', { database: 'enwiki', meta: { domain: 'en.wikipedia.org' } }, {}],
+    [
+      'named and positional groups at the pattern path',
+      { meta: { domain: '/^(?<lang>[a-z-]+)\\.(wikipedia)\\.org$/' } },
+      { meta: { domain: { 0: 'en.wikipedia.org', 1: 'en', 2: 'wikipedia', lang: 'en' } } },
+    ],
+    ['positional groups of a top-level field', { page_title: '/^(\\w+?)_(\\w+)$/' }, { page_title: { 0: 'Foo_bar', 1: 'Foo', 2: 'bar' } }],
+    ['the first matching alternative of an any-of list', { page_title: ['/^(Zzz)/', '/^(F)(o)/', '/^(Fo)/'] }, { page_title: { 0: 'Fo', 1: 'F', 2: 'o' } }],
+    ['the first matching element of an array value', { performer: { user_groups: '/^(u|b)/' } }, { performer: { user_groups: { 0: 'u', 1: 'u' } } }],
+    ['undefined for groups that did not participate', { database: '/^en(x)?wiki$/' }, { database: { 0: 'enwiki', 1: undefined } }],
+  ];
+  for (const [name, match, captures] of cases) {
+    test(name, () => assert.deepEqual(compileMatcher(match).test(event), { matched: true, captures }));
+  }
+
+  test('is stateless with the g flag', () => {
+    const m = compileMatcher({ database: '/wiki/g' });
+    assert.equal(m.test(event).matched, true);
+    assert.equal(m.test(event).matched, true);
+  });
+});
+
+describe('compileMatcher rejects bad patterns', () => {
+  const cases: [string, unknown, unknown, { path: (string | number)[]; reason: string }[]][] = [
+    [
+      'an invalid regex with its path',
+      { meta: { domain: '/(en/' } },
+      undefined,
+      [{ path: ['match', 'meta', 'domain'], reason: 'invalid regular expression /(en/: Unterminated group' }],
+    ],
+    ['an unknown flag', { a: '/x/q' }, undefined, [{ path: ['match', 'a'], reason: 'invalid regular expression /x/q: unknown flag "q" (allowed: gimsuy)' }]],
+    ['a duplicated flag', { a: '/x/ii' }, undefined, [{ path: ['match', 'a'], reason: 'invalid regular expression /x/ii: duplicate flag "i"' }]],
+    [
+      'every bad regex, in match and in each match_not entry',
+      { a: ['ok', '/[/'] },
+      [{ b: 1 }, { c: { d: '/+/' } }],
+      [
+        { path: ['match', 'a', 1], reason: 'invalid regular expression /[/: Unterminated character class' },
+        { path: ['match_not', 1, 'c', 'd'], reason: 'invalid regular expression /+/: Nothing to repeat' },
+      ],
+    ],
+    ['a match that is not a mapping', ['a'], undefined, [{ path: ['match'], reason: 'must be a mapping' }]],
+    ['a match_not entry that is not a mapping', undefined, [{}, 'x'], [{ path: ['match_not', 1], reason: 'must be a mapping' }]],
+  ];
+  for (const [name, match, matchNot, problems] of cases) {
+    test(`reports ${name}`, () => {
+      assert.throws(
+        () => compileMatcher(match, matchNot),
+        (err: unknown) => {
+          assert.ok(err instanceof MatchPatternError);
+          assert.deepEqual(err.problems, problems);
+          return true;
+        },
+      );
+    });
+  }
+});
+
+describe('parseRegexPattern', () => {
+  const cases: [string, string, string | null][] = [
+    ['parses /body/flags', '/^a$/i', '/^a$/i'],
+    ['keeps slashes inside the body', '/a\\/b/c/', '/a\\/b\\/c/'],
+    ['treats a plain string as a literal', 'plain', null],
+    ['treats a lone slash as a literal', '/', null],
+    ['treats an empty body as a literal', '//', null],
+    ['treats a path with capitals after the last slash as a literal', '/wiki/Main_Page', null],
+  ];
+  for (const [name, source, expected] of cases) {
+    test(name, () => assert.equal(parseRegexPattern(source)?.toString() ?? null, expected));
+  }
+});
