@@ -10,6 +10,9 @@ import { redactUrl } from '../log.ts';
 import { loadRules, formatProblem } from '../rules/load.ts';
 import { handlers } from '../handlers/registry.ts';
 import { extractImagesCommand } from './extract-images-command.ts';
+import { runCommand } from './run-command.ts';
+import { redriveCommand } from './redrive-command.ts';
+import { RuleLoadError } from '../engine/router.ts';
 
 const DEFAULT_CONFIG = process.env.IMAGEMATCHING_ROUTER_CONFIG ?? 'config.yaml';
 
@@ -40,6 +43,26 @@ export function buildProgram(): Command {
       } finally {
         await pool.end();
       }
+    });
+
+  program
+    .command('run')
+    .description('run the router: consume, route through the rules, write state; SIGTERM/SIGINT stop it gracefully')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .action(async (opts: { config: string }) => {
+      process.exitCode = await runCommand(opts);
+    });
+
+  program
+    .command('redrive')
+    .description("re-inject dead letters into their rule's input (its retry topic, due now)")
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .option('-r, --rule <name>', 'only dead letters of this rule')
+    .option('--since <time>', 'only dead letters that failed at or after this ISO time')
+    .option('--until <time>', 'only dead letters that failed before this ISO time')
+    .option('--dry-run', 'list what would be re-injected, produce nothing')
+    .action(async (opts: { config: string; rule?: string; since?: string; until?: string; dryRun?: boolean }) => {
+      process.exitCode = await redriveCommand(opts);
     });
 
   program
@@ -94,6 +117,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // --help and --version end here with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof RuleLoadError) {
+      for (const line of err.problems) console.error(line);
+      console.error('imagematching-router: invalid rules; run `imagematching-router validate` for details');
+      return 1;
     }
     if (err instanceof ConfigError) {
       console.error(`imagematching-router: configuration error: ${err.message}`);

@@ -191,3 +191,25 @@ export class KafkaConsumerClient {
     for (const waiter of this.commitWaiters.splice(0)) waiter.reject(new TransientError('consumer disconnected before commit result'));
   }
 }
+
+/** Partition ids of a topic and their high watermarks, read from the broker (for bounded reads like redrive). */
+export async function topicEnd(settings: LibrdkafkaSettings, topic: string, timeoutMs = 10000): Promise<Array<{ partition: number; high: number }>> {
+  const client = new Kafka.KafkaConsumer({ ...settings, 'group.id': settings['group.id'] ?? 'imagematching-router-probe' } as Kafka.ConsumerGlobalConfig, {});
+  await new Promise<void>((resolve, reject) => client.connect({ timeout: timeoutMs }, (err) => (err ? reject(err) : resolve())));
+  try {
+    const metadata = await new Promise<Kafka.Metadata>((resolve, reject) =>
+      client.getMetadata({ topic, timeout: timeoutMs }, (err, md) => (err ? reject(err) : resolve(md))),
+    );
+    const partitions = metadata.topics.find((t) => t.name === topic)?.partitions ?? [];
+    const out: Array<{ partition: number; high: number }> = [];
+    for (const p of partitions) {
+      const w = await new Promise<Kafka.WatermarkOffsets>((resolve, reject) =>
+        client.queryWatermarkOffsets(topic, p.id, timeoutMs, (err, offsets) => (err ? reject(err) : resolve(offsets))),
+      );
+      out.push({ partition: p.id, high: w.highOffset });
+    }
+    return out;
+  } finally {
+    await new Promise<void>((resolve) => client.disconnect(() => resolve()));
+  }
+}

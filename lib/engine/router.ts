@@ -1,0 +1,116 @@
+// Assembles a running router from its configuration: rules → handler steps → one consumer group per rule,
+// plus the shared producer, database pool and the retry and dead-letter topics.
+import type { Logger } from '../log.ts';
+import type { RouterConfig } from '../config/schema.ts';
+import { loadRules, formatProblem } from '../rules/load.ts';
+import { compileRule } from '../rules/compile.ts';
+import { handlers as defaultHandlers, type AnyHandler } from '../handlers/registry.ts';
+import type { HandlerEnvironment } from '../handlers/environment.ts';
+import { KafkaProducer } from '../kafka/producer.ts';
+import { KafkaConsumerClient } from '../kafka/consumer.ts';
+import { consumerSettings, producerSettings } from '../kafka/client-config.ts';
+import { createTopics } from '../kafka/admin.ts';
+import { createPool, type Pool } from '../store/pool.ts';
+import { migrate } from '../store/migrate.ts';
+import { ensureDatabase } from '../store/ensure-database.ts';
+import { RuleConsumer } from './rule-consumer.ts';
+import { noopObserver, type EngineObserver } from './observer.ts';
+import { consumerGroupId, ruleTopics } from './topics.ts';
+import type { RunnableStep } from './run-chain.ts';
+
+export class RuleLoadError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid rules:\n${problems.join('\n')}`);
+    this.name = 'RuleLoadError';
+  }
+}
+
+export interface RouterOptions {
+  log: Logger;
+  observer?: EngineObserver;
+  handlers?: ReadonlyMap<string, AnyHandler>;
+}
+
+export class Router {
+  readonly consumers: RuleConsumer[] = [];
+  private closers: Array<() => Promise<void>> = [];
+
+  private constructor(
+    readonly config: RouterConfig,
+    readonly producer: KafkaProducer,
+    readonly pool: Pool,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(config: RouterConfig, options: RouterOptions): Promise<Router> {
+    const log = options.log;
+    const registry = options.handlers ?? defaultHandlers;
+    const { rules, problems } = loadRules(config.rules.paths, registry);
+    if (problems.length > 0) throw new RuleLoadError(problems.map(formatProblem));
+    const enabled = rules.filter((r) => r.enabled);
+    if (enabled.length === 0) log.warn({ paths: config.rules.paths }, 'no enabled rules: the router will consume nothing');
+
+    if (config.database.migrate_on_start) await ensureDatabase(config.database.url);
+    const pool = createPool(config.database, log);
+    if (config.database.migrate_on_start) {
+      const result = await migrate(pool);
+      if (result.applied.length > 0) log.info({ applied: result.applied.map((m) => m.name) }, 'database migrated');
+    }
+    const producer = new KafkaProducer(producerSettings(config.kafka), log.child({ component: 'producer' }));
+    await producer.connect();
+    const router = new Router(config, producer, pool, log);
+    router.closers.push(() => producer.disconnect(), () => pool.end());
+
+    const service = config.service.name;
+    const allTopics = new Set<string>();
+    for (const rule of enabled) {
+      const t = ruleTopics(service, rule.topics, config.kafka.dc_prefixes);
+      for (const topic of [...t.retries, t.deadLetter]) allTopics.add(topic);
+    }
+    await createTopics(config.kafka.brokers, [...allTopics].map((topic) => ({ topic, partitions: config.kafka.topic_partitions })));
+
+    const env: HandlerEnvironment = { config, log, producer, pool };
+    for (const rule of enabled) {
+      const compiled = compileRule(rule);
+      const ruleLog = log.child({ rule: rule.name });
+      const steps: RunnableStep[] = rule.steps.map((s) => ({
+        name: s.name,
+        step: registry.get(s.handler)!.create(s.options, { ...env, log: ruleLog }),
+      }));
+      for (const { step } of steps) if (step.close) router.closers.unshift(() => step.close!());
+      const topics = ruleTopics(service, rule.topics, config.kafka.dc_prefixes);
+      const consumer = new RuleConsumer({
+        service,
+        rule: compiled,
+        steps,
+        sources: topics.sources,
+        retryTopics: topics.retries,
+        producer,
+        log: ruleLog,
+        observer: options.observer ?? noopObserver,
+        commitIntervalMs: config.kafka.commit_interval_ms,
+        maxPendingPerPartition: config.kafka.max_pending_per_partition,
+        createClient: (hooks) =>
+          new KafkaConsumerClient(consumerSettings(config.kafka, consumerGroupId(service, rule.name)), hooks, ruleLog),
+      });
+      router.consumers.push(consumer);
+    }
+    await Promise.all(router.consumers.map((c) => c.start()));
+    log.info({ rules: router.consumers.map((c) => ({ rule: c.name, topics: c.topics })) }, 'router started');
+    return router;
+  }
+
+  consumer(name: string): RuleConsumer | undefined {
+    return this.consumers.find((c) => c.name === name);
+  }
+
+  /** Stop fetching, let in-flight events finish within the deadline, commit what finished, close everything. */
+  async stop(deadlineMs = this.config.kafka.shutdown_timeout_ms): Promise<void> {
+    this.log.info({ deadlineMs }, 'stopping');
+    await Promise.all(this.consumers.map((c) => c.stop(deadlineMs)));
+    for (const close of this.closers) {
+      await close().catch((err) => this.log.warn({ err: (err as Error).message }, 'close failed'));
+    }
+    this.log.info('stopped');
+  }
+}

@@ -1,0 +1,450 @@
+// Consumes the topics of one rule in its own consumer group and drives each event through the rule:
+// match → ordered, concurrent steps → commit. Offsets are committed per partition only up to the highest
+// contiguous event that finished (effects durable, or parked in a retry or dead-letter topic).
+import type { Logger } from '../log.ts';
+import { InvalidEventError, asRouterError, errorClassName, type RouterError } from '../errors.ts';
+import type { CompiledRule } from '../rules/compile.ts';
+import type { StepContext } from '../handlers/types.ts';
+import type { KafkaConsumerClient, ConsumedMessage, TopicPartition, RebalanceHooks } from '../kafka/consumer.ts';
+import type { OutgoingMessage } from '../kafka/producer.ts';
+import type { MessageSink } from '../handlers/environment.ts';
+import { retryDelayMs } from '../rules/compile.ts';
+import { KeyScheduler, type ScheduledJob } from './key-scheduler.ts';
+import { PartitionOffsets } from './partition-offsets.ts';
+import { abortableSleep, runChain, type RunnableStep } from './run-chain.ts';
+import { buildDeadLetter, buildRetryMessage, readRetryState, type FailureInfo, type RetryState } from './parking.ts';
+import type { EngineObserver } from './observer.ts';
+
+export interface RuleConsumerOptions {
+  service: string;
+  rule: CompiledRule;
+  steps: RunnableStep[];
+  sources: string[];
+  retryTopics: string[];
+  producer: MessageSink;
+  log: Logger;
+  observer: EngineObserver;
+  commitIntervalMs: number;
+  maxPendingPerPartition: number;
+  /** Creates the Kafka client with the engine's rebalance hooks (so tests and the router share this code). */
+  createClient(hooks: RebalanceHooks): KafkaConsumerClient;
+  batchSize?: number;
+  now?: () => number;
+}
+
+class PartitionState {
+  readonly offsets = new PartitionOffsets();
+  readonly controller = new AbortController();
+  readonly holds = new Set<NodeJS.Timeout>();
+  committed: number | null = null;
+  paused = false;
+  constructor(readonly topic: string, readonly partition: number) {}
+}
+
+interface EventJob extends ScheduledJob {
+  readonly state: PartitionState;
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export type RuleConsumerStatus = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped';
+
+export class RuleConsumer {
+  private client!: KafkaConsumerClient;
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly scheduler: KeyScheduler<EventJob>;
+  private readonly retryTopics: Set<string>;
+  private stopping = false;
+  private adminPaused = false;
+  private loop: Promise<void> | null = null;
+  private commitInFlight = false;
+  private lastCommitAt = 0;
+  private readonly now: () => number;
+  status: RuleConsumerStatus = 'starting';
+  lastCommitError: string | null = null;
+
+  constructor(private readonly opts: RuleConsumerOptions) {
+    this.scheduler = new KeyScheduler<EventJob>(opts.rule.rule.concurrency, (job, err) =>
+      opts.log.error({ err: (err as Error).message, key: job.key }, 'job failed unexpectedly'),
+    );
+    this.retryTopics = new Set(opts.retryTopics);
+    this.now = opts.now ?? Date.now;
+  }
+
+  get name(): string {
+    return this.opts.rule.rule.name;
+  }
+
+  get topics(): string[] {
+    return [...this.opts.sources, ...this.opts.retryTopics];
+  }
+
+  /** Unfinished events per assigned partition, for the admin API and tests. */
+  pending(): Array<{ topic: string; partition: number; unfinished: number; committed: number | null; paused: boolean }> {
+    return [...this.partitions.values()].map((s) => ({
+      topic: s.topic,
+      partition: s.partition,
+      unfinished: s.offsets.unfinished,
+      committed: s.committed,
+      paused: s.paused,
+    }));
+  }
+
+  async start(): Promise<void> {
+    this.client = this.opts.createClient({
+      assigned: (tps) => this.onAssigned(tps),
+      revoked: (tps) => this.onRevoked(tps),
+    });
+    this.client.onCommitResult = (err, offsets) => {
+      if (err) {
+        this.lastCommitError = err.message;
+        this.opts.observer.commitFailed(this.name, err.message);
+        this.opts.log.warn({ err: err.message, offsets }, 'offset commit failed; will retry');
+      }
+    };
+    await this.client.connect();
+    this.client.subscribe(this.topics);
+    this.status = 'running';
+    this.loop = this.run();
+  }
+
+  pause(): void {
+    this.adminPaused = true;
+    this.status = 'paused';
+  }
+
+  resume(): void {
+    this.adminPaused = false;
+    if (this.status === 'paused') this.status = 'running';
+  }
+
+  get isPaused(): boolean {
+    return this.adminPaused;
+  }
+
+  private async run(): Promise<void> {
+    const batchSize = this.opts.batchSize ?? 500;
+    while (!this.stopping) {
+      let batch: ConsumedMessage[];
+      try {
+        batch = await this.client.consumeBatch(batchSize);
+      } catch (err) {
+        this.opts.log.warn({ err: (err as Error).message }, 'consume failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      for (const message of batch) this.accept(message);
+      this.applyBackpressure();
+      this.reportLag();
+      if (this.now() - this.lastCommitAt >= this.opts.commitIntervalMs) void this.commit();
+    }
+  }
+
+  private onAssigned(tps: TopicPartition[]): void {
+    for (const tp of tps) {
+      const key = tpKey(tp.topic, tp.partition);
+      if (!this.partitions.has(key)) this.partitions.set(key, new PartitionState(tp.topic, tp.partition));
+    }
+    this.opts.log.info({ partitions: tps }, 'partitions assigned');
+  }
+
+  /** Runs inside the rebalance callback: stop the partition's work and commit only what finished. */
+  private onRevoked(tps: TopicPartition[]): void {
+    for (const tp of tps) {
+      const key = tpKey(tp.topic, tp.partition);
+      const state = this.partitions.get(key);
+      if (!state) continue;
+      this.partitions.delete(key);
+      this.release(state);
+      this.commitSyncState(state);
+      this.opts.observer.partitionRevoked(this.name, tp.topic, tp.partition);
+    }
+    this.opts.log.info({ partitions: tps }, 'partitions revoked');
+  }
+
+  /** Abandon a partition's queued, held and running work; nothing of it is committed from now on. */
+  private release(state: PartitionState): void {
+    state.controller.abort();
+    for (const timer of state.holds) clearTimeout(timer);
+    state.holds.clear();
+    const dropped = this.scheduler.drop((job) => job.state === state);
+    if (dropped.length > 0) this.opts.observer.inFlight(this.name, -dropped.length);
+  }
+
+  private commitSyncState(state: PartitionState): void {
+    const offset = state.offsets.committable;
+    if (offset === null || offset === state.committed) return;
+    try {
+      this.client.commitSync([{ topic: state.topic, partition: state.partition, offset }]);
+      state.committed = offset;
+      this.opts.observer.committed(this.name, state.topic, state.partition, offset);
+    } catch (err) {
+      this.lastCommitError = (err as Error).message;
+      this.opts.observer.commitFailed(this.name, (err as Error).message);
+      this.opts.log.warn({ err: (err as Error).message, topic: state.topic, partition: state.partition }, 'final commit failed');
+    }
+  }
+
+  private accept(message: ConsumedMessage): void {
+    const state = this.partitions.get(tpKey(message.topic, message.partition));
+    if (!state || !state.offsets.track(message.offset)) return; // revoked meanwhile, or a redelivery already tracked
+    this.opts.observer.consumed(this.name, message.topic, message.partition);
+    const finish = () => {
+      if (this.partitions.get(tpKey(state.topic, state.partition)) === state) state.offsets.finish(message.offset);
+    };
+
+    let retry: RetryState | null = null;
+    if (this.retryTopics.has(message.topic)) {
+      retry = readRetryState(message);
+      if (!retry || retry.rule !== this.name) {
+        finish(); // another rule's retry
+        return;
+      }
+    }
+    const source = retry?.source ?? { topic: message.topic, partition: message.partition, offset: message.offset };
+
+    let event: Record<string, unknown>;
+    try {
+      event = parseEvent(message.value);
+    } catch (err) {
+      this.opts.observer.matched(this.name, source.topic);
+      this.track(state, message, source, retry, 'parse', asRouterError(err), 1, finish);
+      return;
+    }
+    const matched = this.opts.rule.matcher.test(event);
+    if (!matched.matched) {
+      this.opts.observer.finished(this.name, source.topic, 'unmatched');
+      finish();
+      return;
+    }
+    this.opts.observer.matched(this.name, source.topic);
+    const ctx: StepContext = {
+      message: event,
+      match: matched.captures,
+      results: {},
+      source: { topic: source.topic, partition: source.partition, offset: source.offset, key: message.key?.toString() ?? null },
+      rule: this.name,
+      log: this.opts.log.child({ topic: source.topic, partition: source.partition, offset: source.offset }),
+    };
+    const key = this.opts.rule.orderingKey(ctx) ?? message.key?.toString() ?? `${message.topic}/${message.partition}`;
+    const job: EventJob = {
+      key,
+      state,
+      run: async () => {
+        try {
+          await this.process(job, message, ctx, source, retry, finish);
+        } finally {
+          this.opts.observer.inFlight(this.name, -1);
+        }
+      },
+    };
+    this.opts.observer.inFlight(this.name, 1);
+    const wait = retry ? retry.dueAt - this.now() : 0;
+    if (wait > 0) {
+      // Hold a retry until it is due without blocking anything else; its offset stays uncommitted meanwhile.
+      const timer = setTimeout(() => {
+        state.holds.delete(timer);
+        if (!state.controller.signal.aborted) this.scheduler.push(job);
+      }, wait);
+      state.holds.add(timer);
+    } else {
+      this.scheduler.push(job);
+    }
+  }
+
+  private async process(
+    job: EventJob,
+    message: ConsumedMessage,
+    ctx: StepContext,
+    source: { topic: string; partition: number; offset: number },
+    retry: RetryState | null,
+    finish: () => void,
+  ): Promise<void> {
+    const signal = job.state.controller.signal;
+    const outcome = await runChain(this.opts.steps, ctx, this.opts.rule.rule.retry, signal, {
+      sleep: abortableSleep,
+      onStepDone: (step, seconds, result) => this.opts.observer.stepDone(this.name, step, seconds, result),
+      onRetry: (step, error, attempt, delay) => {
+        this.opts.observer.stepRetried(this.name, step);
+        ctx.log.debug({ step, attempt, delay, err: error.message }, 'retrying step');
+      },
+    });
+    if (outcome.kind === 'abandoned') return;
+    if (outcome.kind === 'done') {
+      this.opts.observer.finished(this.name, source.topic, 'succeeded');
+      finish();
+      return;
+    }
+    await this.park(job.state, message, source, retry, outcome.step, outcome.error, outcome.attempts, finish, outcome.errorClass);
+  }
+
+  /** Park an event that could not be parsed; runs through the scheduler so the partition keeps its order. */
+  private track(
+    state: PartitionState,
+    message: ConsumedMessage,
+    source: { topic: string; partition: number; offset: number },
+    retry: RetryState | null,
+    step: string,
+    error: RouterError,
+    attempts: number,
+    finish: () => void,
+  ): void {
+    this.opts.observer.inFlight(this.name, 1);
+    this.scheduler.push({
+      key: `${message.topic}/${message.partition}/${message.offset}`,
+      state,
+      run: async () => {
+        try {
+          await this.park(state, message, source, retry, step, error, attempts, finish, errorClassName(error));
+        } finally {
+          this.opts.observer.inFlight(this.name, -1);
+        }
+      },
+    });
+  }
+
+  /** Send the event to its retry topic (retriable, rounds left) or the dead-letter topic; finish it once durable. */
+  private async park(
+    state: PartitionState,
+    message: ConsumedMessage,
+    source: { topic: string; partition: number; offset: number },
+    retry: RetryState | null,
+    step: string,
+    error: RouterError,
+    attempts: number,
+    finish: () => void,
+    errorClass: string,
+  ): Promise<void> {
+    const now = this.now();
+    const policy = this.opts.rule.rule.retry;
+    const round = (retry?.round ?? 0) + 1;
+    const failure: FailureInfo = {
+      rule: this.name,
+      step,
+      errorClass,
+      errorMessage: error.message,
+      retriable: error.retriable,
+      attempts: (retry?.attempts ?? 0) + attempts,
+      firstFailedAt: retry?.firstFailedAt ?? new Date(now),
+      failedAt: new Date(now),
+    };
+    const toRetry = error.retriable && round <= policy.limit;
+    const parked: OutgoingMessage = toRetry
+      ? buildRetryMessage(this.opts.service, message, source, failure, round, now + Math.max(error.retryAfterMs ?? 0, retryDelayMs(policy, round)))
+      : buildDeadLetter(this.opts.service, message, source, failure);
+    const logFields = { topic: source.topic, partition: source.partition, offset: source.offset, step, err: error.message, errorClass };
+    for (let attempt = 0; ; attempt++) {
+      if (state.controller.signal.aborted) return;
+      try {
+        await this.opts.producer.produce(parked);
+        break;
+      } catch (err) {
+        // Parking must succeed before the offset may pass this event: keep trying until the partition is revoked.
+        this.opts.log.warn({ ...logFields, produceError: (err as Error).message, attempt }, 'parking failed; retrying');
+        await abortableSleep(Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)), state.controller.signal);
+      }
+    }
+    if (toRetry) {
+      this.opts.log.info({ ...logFields, round }, 'event sent to retry topic');
+      this.opts.observer.finished(this.name, source.topic, 'retried');
+    } else {
+      this.opts.log.warn({ ...logFields, attempts: failure.attempts }, 'event dead-lettered');
+      this.opts.observer.finished(this.name, source.topic, 'dead_lettered');
+    }
+    finish();
+  }
+
+  private applyBackpressure(): void {
+    const max = this.opts.maxPendingPerPartition;
+    const toPause: TopicPartition[] = [];
+    const toResume: TopicPartition[] = [];
+    for (const state of this.partitions.values()) {
+      const pending = state.offsets.unfinished;
+      const shouldPause = this.adminPaused || pending >= max;
+      const mayResume = !this.adminPaused && pending <= Math.floor(max / 2);
+      if (shouldPause && !state.paused) {
+        state.paused = true;
+        toPause.push({ topic: state.topic, partition: state.partition });
+      } else if (state.paused && mayResume) {
+        state.paused = false;
+        toResume.push({ topic: state.topic, partition: state.partition });
+      }
+    }
+    try {
+      this.client.pause(toPause);
+      this.client.resume(toResume);
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'pause/resume failed');
+    }
+  }
+
+  private reportLag(): void {
+    for (const state of this.partitions.values()) {
+      const w = this.client.watermarks(state.topic, state.partition);
+      if (!w || w.high < 0) continue;
+      const position = state.committed ?? state.offsets.committable ?? w.low;
+      this.opts.observer.lag(this.name, state.topic, state.partition, Math.max(0, w.high - position));
+    }
+  }
+
+  /** Commit every partition whose finished prefix moved. Failures are reported and retried next time. */
+  async commit(): Promise<void> {
+    if (this.commitInFlight) return;
+    this.lastCommitAt = this.now();
+    const batch: Array<{ state: PartitionState; offset: number }> = [];
+    for (const state of this.partitions.values()) {
+      const offset = state.offsets.committable;
+      if (offset !== null && offset !== state.committed) batch.push({ state, offset });
+    }
+    if (batch.length === 0) return;
+    this.commitInFlight = true;
+    try {
+      await this.client.commit(batch.map(({ state, offset }) => ({ topic: state.topic, partition: state.partition, offset })));
+      for (const { state, offset } of batch) {
+        if (state.committed === null || offset > state.committed) state.committed = offset;
+        this.opts.observer.committed(this.name, state.topic, state.partition, offset);
+      }
+      this.lastCommitError = null;
+    } catch {
+      /* reported through onCommitResult */
+    } finally {
+      this.commitInFlight = false;
+    }
+  }
+
+  /** Graceful stop: no more fetching, let in-flight events finish within the deadline, commit, disconnect. */
+  async stop(deadlineMs: number): Promise<void> {
+    if (this.status === 'stopped' || this.stopping) return;
+    this.status = 'stopping';
+    this.stopping = true;
+    await this.loop;
+    for (const state of this.partitions.values()) {
+      for (const timer of state.holds) clearTimeout(timer);
+      state.holds.clear();
+    }
+    this.scheduler.drop(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.scheduler.idle(), new Promise((r) => (timer = setTimeout(r, deadlineMs)))]);
+    clearTimeout(timer);
+    for (const state of this.partitions.values()) {
+      state.controller.abort();
+      this.commitSyncState(state);
+    }
+    await this.client.disconnect();
+    this.status = 'stopped';
+  }
+}
+
+export function parseEvent(value: Buffer | null): Record<string, unknown> {
+  if (!value || value.length === 0) throw new InvalidEventError('empty message');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch (err) {
+    throw new InvalidEventError(`invalid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InvalidEventError(`event must be a JSON object, got ${parsed === null ? 'null' : Array.isArray(parsed) ? 'array' : typeof parsed}`);
+  }
+  return parsed as Record<string, unknown>;
+}

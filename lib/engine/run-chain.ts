@@ -1,0 +1,72 @@
+// Runs a rule's steps for one event, retrying a failing step in process with exponential backoff and jitter.
+// A lost database is waited out (consumption stalls behind it) instead of pushing events to the retry topic.
+import { asRouterError, DatabaseUnavailableError, errorClassName, type RouterError } from '../errors.ts';
+import type { ResolvedRetry } from '../rules/schema.ts';
+import { retryDelayMs } from '../rules/compile.ts';
+import type { Step, StepContext } from '../handlers/types.ts';
+
+export interface RunnableStep {
+  name: string;
+  step: Step;
+}
+
+export type ChainOutcome =
+  | { kind: 'done'; stoppedAt?: string }
+  | { kind: 'failed'; step: string; error: RouterError; errorClass: string; attempts: number }
+  | { kind: 'abandoned' };
+
+export interface ChainHooks {
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  random?: () => number;
+  onStepDone?(step: string, seconds: number, outcome: 'ok' | 'error'): void;
+  onRetry?(step: string, error: RouterError, attempt: number, delayMs: number): void;
+}
+
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export async function runChain(
+  steps: readonly RunnableStep[],
+  ctx: StepContext,
+  retry: ResolvedRetry,
+  signal: AbortSignal,
+  hooks: ChainHooks,
+): Promise<ChainOutcome> {
+  for (const { name, step } of steps) {
+    for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) return { kind: 'abandoned' };
+      const started = performance.now();
+      try {
+        const outcome = await step.run(ctx);
+        hooks.onStepDone?.(name, (performance.now() - started) / 1000, 'ok');
+        if (outcome && outcome.result !== undefined) (ctx.results as Record<string, unknown>)[name] = outcome.result;
+        if (outcome?.stop) return { kind: 'done', stoppedAt: name };
+        break;
+      } catch (thrown) {
+        hooks.onStepDone?.(name, (performance.now() - started) / 1000, 'error');
+        const error = asRouterError(thrown);
+        const waitOut = error instanceof DatabaseUnavailableError;
+        if (!error.retriable || (!waitOut && attempt >= retry.inProcess)) {
+          return { kind: 'failed', step: name, error, errorClass: errorClassName(thrown), attempts: attempt + 1 };
+        }
+        const delay = Math.max(
+          error.retryAfterMs ?? 0,
+          retryDelayMs(retry, waitOut ? Math.min(attempt, 10) : attempt, hooks.random),
+        );
+        hooks.onRetry?.(name, error, attempt + 1, delay);
+        await hooks.sleep(delay, signal);
+      }
+    }
+  }
+  return { kind: 'done' };
+}
