@@ -1,0 +1,173 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RuleConsumer } from '../../../lib/engine/rule-consumer.ts';
+import { compileRule } from '../../../lib/rules/compile.ts';
+import { normalizeRule } from '../../../lib/rules/schema.ts';
+import { noopObserver } from '../../../lib/engine/observer.ts';
+import { silentLogger } from '../../../lib/log.ts';
+import type { ConsumedMessage, KafkaConsumerClient, RebalanceHooks, TopicPartition, TopicPartitionOffset } from '../../../lib/kafka/consumer.ts';
+import type { OutgoingMessage } from '../../../lib/kafka/producer.ts';
+
+/** An in-memory stand-in for the node-rdkafka client: the test decides what each poll returns. */
+class FakeClient {
+  readonly inbox: ConsumedMessage[] = [];
+  readonly commits: TopicPartitionOffset[][] = [];
+  readonly syncCommits: TopicPartitionOffset[][] = [];
+  readonly paused = new Set<string>();
+  onCommitResult: ((err: Error | null, offsets: TopicPartitionOffset[]) => void) | undefined;
+  failCommits = false;
+  constructor(readonly hooks: RebalanceHooks) {}
+  async connect() {}
+  subscribe() {}
+  async consumeBatch(max: number): Promise<ConsumedMessage[]> {
+    await new Promise((r) => setTimeout(r, 2));
+    const out: ConsumedMessage[] = [];
+    for (let i = 0; i < this.inbox.length && out.length < max; ) {
+      const m = this.inbox[i]!;
+      if (this.paused.has(`${m.topic}/${m.partition}`)) i++;
+      else out.push(...this.inbox.splice(i, 1));
+    }
+    return out;
+  }
+  async commit(offsets: TopicPartitionOffset[]) {
+    if (this.failCommits) {
+      const err = new Error('Broker: Unknown member');
+      this.onCommitResult?.(err, offsets);
+      throw err;
+    }
+    this.commits.push(offsets);
+  }
+  commitSync(offsets: TopicPartitionOffset[]) {
+    this.syncCommits.push(offsets);
+  }
+  pause(tps: TopicPartition[]) {
+    for (const tp of tps) this.paused.add(`${tp.topic}/${tp.partition}`);
+  }
+  resume(tps: TopicPartition[]) {
+    for (const tp of tps) this.paused.delete(`${tp.topic}/${tp.partition}`);
+  }
+  watermarks() {
+    return null;
+  }
+  async disconnect() {}
+}
+
+function message(partition: number, offset: number, value: unknown): ConsumedMessage {
+  return { topic: 'in', partition, offset, key: null, value: Buffer.from(JSON.stringify(value)), headers: [], timestamp: 0, size: 10 };
+}
+
+function setup(options: { concurrency?: number; maxPending?: number; run: (n: number) => Promise<void> }) {
+  let client!: FakeClient;
+  const produced: OutgoingMessage[] = [];
+  const rule = compileRule(
+    normalizeRule({ name: 'r', topics: ['in'], concurrency: options.concurrency ?? 4, key: '{{message.k}}', steps: [{ log: {} }] }),
+  );
+  const consumer = new RuleConsumer({
+    service: 'svc',
+    rule,
+    steps: [{ name: 'work', step: { run: async (ctx) => void (await options.run(Number(ctx.message.n))) } }],
+    sources: ['in'],
+    retryTopics: ['svc.retry.in'],
+    producer: { produce: async (m) => (produced.push(m), { topic: m.topic, partition: 0, offset: produced.length - 1 }) },
+    log: silentLogger,
+    observer: noopObserver,
+    commitIntervalMs: 5,
+    batchSize: 5,
+    maxPendingPerPartition: options.maxPending ?? 100,
+    createClient: (hooks) => (client = new FakeClient(hooks)) as unknown as KafkaConsumerClient,
+  });
+  return { consumer, client: () => client, produced };
+}
+
+const until = async (cond: () => boolean, what: string) => {
+  const deadline = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
+describe('RuleConsumer with a scripted client', () => {
+  test('a partition with too many unfinished events is paused, and resumed once it drains', async () => {
+    const gates: Array<() => void> = [];
+    const { consumer, client } = setup({ maxPending: 10, concurrency: 50, run: () => new Promise<void>((r) => gates.push(r)) });
+    await consumer.start();
+    client().hooks.assigned?.([{ topic: 'in', partition: 0 }]);
+    for (let i = 0; i < 30; i++) client().inbox.push(message(0, i, { k: `k${i}`, n: i }));
+    await until(() => client().paused.has('in/0'), 'pause');
+    const admitted = 30 - client().inbox.length;
+    assert.ok(admitted >= 10 && admitted < 30, `admitted ${admitted} events before pausing`);
+    let maxUnfinished = 0;
+    const deadline = Date.now() + 5000;
+    while (client().inbox.length > 0 || consumer.pending()[0]!.unfinished > 0) {
+      assert.ok(Date.now() < deadline, 'did not drain');
+      maxUnfinished = Math.max(maxUnfinished, consumer.pending()[0]!.unfinished);
+      while (gates.length > 0) gates.shift()!();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.ok(maxUnfinished < 10 + 5, `memory bound exceeded: ${maxUnfinished} unfinished`);
+    assert.equal(client().paused.has('in/0'), false, 'resumed after draining');
+    await until(() => client().commits.flat().some((c) => c.offset === 30), 'final commit');
+    await consumer.stop(100);
+  });
+
+  test('on revocation only the finished prefix is committed and the partition work is abandoned', async () => {
+    const gates = new Map<number, () => void>();
+    const done: number[] = [];
+    const { consumer, client } = setup({
+      concurrency: 10,
+      run: (n) => new Promise<void>((r) => gates.set(n, () => (done.push(n), r()))),
+    });
+    await consumer.start();
+    client().hooks.assigned?.([{ topic: 'in', partition: 0 }]);
+    for (let i = 0; i < 5; i++) client().inbox.push(message(0, 100 + i, { k: `k${i}`, n: i }));
+    await until(() => gates.size === 5, 'all five running');
+    gates.get(0)!();
+    gates.get(1)!();
+    gates.get(3)!(); // 2 is still running: nothing past 102 may be committed
+    await new Promise((r) => setTimeout(r, 20));
+    client().hooks.revoked?.([{ topic: 'in', partition: 0 }]);
+    const all = [...client().commits.flat(), ...client().syncCommits.flat()];
+    assert.ok(all.length > 0);
+    assert.equal(Math.max(...all.map((c) => c.offset)), 102, 'committed past an unfinished event');
+    gates.get(2)!();
+    gates.get(4)!();
+    await new Promise((r) => setTimeout(r, 20));
+    const after = [...client().commits.flat(), ...client().syncCommits.flat()];
+    assert.equal(Math.max(...after.map((c) => c.offset)), 102, 'work finishing after revocation must not be committed');
+    assert.deepEqual(consumer.pending(), []);
+    await consumer.stop(100);
+  });
+
+  test('a failed commit is reported and retried with the next commit', async () => {
+    const { consumer, client } = setup({ run: async () => undefined });
+    await consumer.start();
+    client().failCommits = true;
+    client().hooks.assigned?.([{ topic: 'in', partition: 0 }]);
+    client().inbox.push(message(0, 0, { k: 'a', n: 0 }));
+    await until(() => consumer.lastCommitError !== null, 'commit failure noticed');
+    assert.match(consumer.lastCommitError!, /Unknown member/);
+    client().failCommits = false;
+    await until(() => client().commits.flat().some((c) => c.offset === 1), 'commit retried');
+    await until(() => consumer.lastCommitError === null, 'error cleared');
+    await consumer.stop(100);
+  });
+
+  test('a retry message is held until its due time without blocking newer events', async () => {
+    const order: number[] = [];
+    const { consumer, client } = setup({ run: async (n) => void order.push(n) });
+    await consumer.start();
+    client().hooks.assigned?.([{ topic: 'svc.retry.in', partition: 0 }, { topic: 'in', partition: 0 }]);
+    const due = Date.now() + 150;
+    client().inbox.push({
+      ...message(0, 0, { k: 'x', n: 1 }),
+      topic: 'svc.retry.in',
+      headers: [{ 'imr.rule': Buffer.from('r') }, { 'imr.attempt': Buffer.from('1') }, { 'imr.due_at': Buffer.from(String(due)) }],
+    });
+    client().inbox.push({ ...message(0, 0, { k: 'y', n: 2 }), topic: 'svc.retry.in', headers: [{ 'imr.rule': Buffer.from('other') }, { 'imr.attempt': Buffer.from('1') }] });
+    client().inbox.push(message(0, 0, { k: 'z', n: 3 }));
+    await until(() => order.length === 2, 'both ran');
+    assert.deepEqual(order, [3, 1], 'the retry ran after the newer event, and the other rule’s retry not at all');
+    await consumer.stop(100);
+  });
+});
