@@ -26,7 +26,10 @@ export function loadConfigFile(file: string, env: Environment = process.env): Lo
   }
   const absolute = resolve(file);
   const config = parseConfig(text, env, file);
-  config.rules.paths = config.rules.paths.map((p) => (isAbsolute(p) ? p : resolve(dirname(absolute), p)));
+  const relative = (p: string) => (isAbsolute(p) ? p : resolve(dirname(absolute), p));
+  config.rules.paths = config.rules.paths.map(relative);
+  config.source.state_dir = relative(config.source.state_dir);
+  config.source.file.paths = config.source.file.paths.map(relative);
   return { config, file: absolute };
 }
 
@@ -50,6 +53,10 @@ export function parseConfig(text: string, env: Environment, source = 'config'): 
   }
   const config = withDefaults as RouterConfig;
   checkReservedKafkaSettings(config);
+  if (config.source.type === 'kafka' && !config.kafka.brokers) throw new ConfigError('kafka.brokers', 'required setting is missing');
+  if (config.source.type === 'file' && config.source.file.paths.length === 0) {
+    throw new ConfigError('source.file.paths', 'required with source.type file');
+  }
   return config;
 }
 

@@ -20,7 +20,7 @@ export const ServiceSchema = Type.Object(
 
 export const KafkaSchema = Type.Object(
   {
-    brokers: Type.String({ minLength: 1, description: 'Comma-separated bootstrap brokers, host:port' }),
+    brokers: Type.String({ default: '', description: 'Comma-separated bootstrap brokers, host:port (required with source.type kafka)' }),
     dc_prefixes: Type.Array(Type.String({ pattern: '^[a-z0-9_-]*$' }), {
       default: ['eqiad', 'codfw'],
       description: 'Data-centre prefixes; a rule on stream S consumes <prefix>.S for each. An empty string means the bare stream name.',
@@ -37,7 +37,39 @@ export const KafkaSchema = Type.Object(
     shutdown_timeout_ms: Type.Integer({ minimum: 0, default: 15000, description: 'Deadline for in-flight work on SIGTERM' }),
     topic_partitions: Type.Integer({ minimum: 1, default: 1, description: 'Partitions when the router creates its retry and dead-letter topics' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: {} },
+);
+
+export const SourceSchema = Type.Object(
+  {
+    type: Type.Union([Type.Literal('kafka'), Type.Literal('file'), Type.Literal('eventstreams')], {
+      default: 'kafka',
+      description: 'Where events come from: kafka (production), file (NDJSON replay/backfill) or eventstreams (SSE)',
+    }),
+    state_dir: Type.String({
+      default: '.data',
+      description: 'Without Kafka: checkpoints, retry and dead-letter topics as JSON-lines files (relative to the config file)',
+    }),
+    file: Type.Object(
+      {
+        paths: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'NDJSON files or folders, relative to the config file' }),
+        follow: Type.Boolean({ default: false, description: 'Keep reading lines appended to the files instead of stopping at the end' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    eventstreams: Type.Object(
+      {
+        url: Type.String({
+          pattern: '\\{streams\\}',
+          default: 'https://stream.wikimedia.org/v2/stream/{streams}',
+          description: 'EventStreams URL template; {streams} becomes the comma-joined stream names of a rule',
+        }),
+        reconnect_max_ms: Type.Integer({ minimum: 100, default: 30000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
 );
 
 export const DatabaseSchema = Type.Object(
@@ -122,6 +154,7 @@ export const LogSchema = Type.Object(
 export const ConfigSchema = Type.Object(
   {
     service: ServiceSchema,
+    source: SourceSchema,
     kafka: KafkaSchema,
     database: DatabaseSchema,
     mediawiki: MediaWikiSchema,
@@ -135,5 +168,6 @@ export const ConfigSchema = Type.Object(
 
 export type RouterConfig = Static<typeof ConfigSchema>;
 export type KafkaConfig = Static<typeof KafkaSchema>;
+export type SourceConfig = Static<typeof SourceSchema>;
 export type DatabaseConfig = Static<typeof DatabaseSchema>;
 export type MediaWikiConfig = Static<typeof MediaWikiSchema>;

@@ -5,7 +5,14 @@ import type { RouterConfig } from '../config/schema.ts';
 import { loadRules, formatProblem } from '../rules/load.ts';
 import { compileRule } from '../rules/compile.ts';
 import { handlers as defaultHandlers, type AnyHandler } from '../handlers/registry.ts';
-import type { HandlerEnvironment } from '../handlers/environment.ts';
+import type { HandlerEnvironment, MessageSink } from '../handlers/environment.ts';
+import type { EventSource, RebalanceHooks } from '../sources/source.ts';
+import { FileTopicSink } from '../sources/file-log.ts';
+import { FileSource, fileTopicName, listInputFiles } from '../sources/file-source.ts';
+import { EVENTSTREAMS_TOPIC, EventStreamsSource } from '../sources/eventstreams-source.ts';
+import { CombinedSource } from '../sources/combined-source.ts';
+import { join } from 'node:path';
+import type { ResolvedRule } from '../rules/schema.ts';
 import { KafkaProducer } from '../kafka/producer.ts';
 import { KafkaConsumerClient } from '../kafka/consumer.ts';
 import { consumerSettings, producerSettings } from '../kafka/client-config.ts';
@@ -16,6 +23,7 @@ import { ensureDatabase } from '../store/ensure-database.ts';
 import { RuleConsumer } from './rule-consumer.ts';
 import { noopObserver, type EngineObserver } from './observer.ts';
 import { consumerGroupId, ruleTopics } from './topics.ts';
+import { retryTopicName } from './parking.ts';
 import type { RunnableStep } from './run-chain.ts';
 
 export class RuleLoadError extends Error {
@@ -37,7 +45,7 @@ export class Router {
 
   private constructor(
     readonly config: RouterConfig,
-    readonly producer: KafkaProducer,
+    readonly producer: MessageSink,
     readonly pool: Pool,
     private readonly log: Logger,
   ) {}
@@ -56,18 +64,29 @@ export class Router {
       const result = await migrate(pool);
       if (result.applied.length > 0) log.info({ applied: result.applied.map((m) => m.name) }, 'database migrated');
     }
-    const producer = new KafkaProducer(producerSettings(config.kafka), log.child({ component: 'producer' }));
-    await producer.connect();
-    const router = new Router(config, producer, pool, log);
-    router.closers.push(() => producer.disconnect(), () => pool.end());
-
     const service = config.service.name;
-    const allTopics = new Set<string>();
-    for (const rule of enabled) {
-      const t = ruleTopics(service, rule.topics, config.kafka.dc_prefixes);
-      for (const topic of [...t.retries, t.deadLetter]) allTopics.add(topic);
+    const kafkaSource = config.source.type === 'kafka';
+    let producer: MessageSink;
+    let closeProducer: () => Promise<void>;
+    if (kafkaSource) {
+      const kafkaProducer = new KafkaProducer(producerSettings(config.kafka), log.child({ component: 'producer' }));
+      await kafkaProducer.connect();
+      producer = kafkaProducer;
+      closeProducer = () => kafkaProducer.disconnect();
+      const allTopics = new Set<string>();
+      for (const rule of enabled) {
+        const t = ruleTopics(service, rule.topics, config.kafka.dc_prefixes);
+        for (const topic of [...t.retries, t.deadLetter]) allTopics.add(topic);
+      }
+      await createTopics(config.kafka.brokers, [...allTopics].map((topic) => ({ topic, partitions: config.kafka.topic_partitions })));
+    } else {
+      // Without Kafka, retry, dead-letter and produced topics are JSON-lines files in the state folder.
+      const sink = new FileTopicSink(join(config.source.state_dir, 'topics'));
+      producer = sink;
+      closeProducer = () => sink.close();
     }
-    await createTopics(config.kafka.brokers, [...allTopics].map((topic) => ({ topic, partitions: config.kafka.topic_partitions })));
+    const router = new Router(config, producer, pool, log);
+    router.closers.push(closeProducer, () => pool.end());
 
     const env: HandlerEnvironment = { config, log, producer, pool };
     for (const rule of enabled) {
@@ -78,7 +97,7 @@ export class Router {
         step: registry.get(s.handler)!.create(s.options, { ...env, log: ruleLog }),
       }));
       for (const { step } of steps) if (step.close) router.closers.unshift(() => step.close!());
-      const topics = ruleTopics(service, rule.topics, config.kafka.dc_prefixes);
+      const topics = sourceTopicsFor(config, rule);
       const consumer = new RuleConsumer({
         service,
         rule: compiled,
@@ -90,14 +109,18 @@ export class Router {
         observer: options.observer ?? noopObserver,
         commitIntervalMs: config.kafka.commit_interval_ms,
         maxPendingPerPartition: config.kafka.max_pending_per_partition,
-        createClient: (hooks) =>
-          new KafkaConsumerClient(consumerSettings(config.kafka, consumerGroupId(service, rule.name)), hooks, ruleLog),
+        createClient: (hooks) => createSource(config, rule, hooks, ruleLog),
       });
       router.consumers.push(consumer);
     }
     await Promise.all(router.consumers.map((c) => c.start()));
     log.info({ rules: router.consumers.map((c) => ({ rule: c.name, topics: c.topics })) }, 'router started');
     return router;
+  }
+
+  /** True when every rule's source is finite, fully read, and every event finished (file replays, the demo). */
+  get drained(): boolean {
+    return this.consumers.every((c) => c.drained);
   }
 
   consumer(name: string): RuleConsumer | undefined {
@@ -112,5 +135,58 @@ export class Router {
       await close().catch((err) => this.log.warn({ err: (err as Error).message }, 'close failed'));
     }
     this.log.info('stopped');
+  }
+}
+
+/** The topics a rule reads: prefixed streams on Kafka, file names for a file source, one topic for EventStreams. */
+function sourceTopicsFor(config: RouterConfig, rule: ResolvedRule): { sources: string[]; retries: string[] } {
+  const service = config.service.name;
+  if (config.source.type === 'kafka') return ruleTopics(service, rule.topics, config.kafka.dc_prefixes);
+  const sources = config.source.type === 'file' ? listInputFiles(config.source.file.paths).map(fileTopicName) : [EVENTSTREAMS_TOPIC];
+  return { sources, retries: sources.map((t) => retryTopicName(service, t)) };
+}
+
+function createSource(config: RouterConfig, rule: ResolvedRule, hooks: RebalanceHooks, log: Logger): EventSource {
+  const groupId = consumerGroupId(config.service.name, rule.name);
+  const checkpointDir = join(config.source.state_dir, 'checkpoints');
+  switch (config.source.type) {
+    case 'kafka':
+      return new KafkaConsumerClient(consumerSettings(config.kafka, groupId), hooks, log);
+    case 'file':
+      return new FileSource({
+        inputs: config.source.file.paths,
+        topicsDir: join(config.source.state_dir, 'topics'),
+        checkpointDir,
+        groupId,
+        streams: rule.topics,
+        follow: config.source.file.follow,
+        hooks,
+      });
+    case 'eventstreams': {
+      const live = new EventStreamsSource({
+        url: config.source.eventstreams.url,
+        streams: rule.topics,
+        checkpointDir,
+        groupId,
+        userAgent: config.mediawiki.user_agent,
+        reconnectMaxMs: config.source.eventstreams.reconnect_max_ms,
+        hooks,
+        log,
+      });
+      // Retries of EventStreams events are parked in (and read back from) JSON-lines files.
+      const retries = new FileSource({
+        inputs: [],
+        topicsDir: join(config.source.state_dir, 'topics'),
+        checkpointDir,
+        groupId,
+        streams: rule.topics,
+        follow: true,
+        hooks,
+      });
+      return new CombinedSource([
+        { owns: (t) => t === EVENTSTREAMS_TOPIC, source: live },
+        { owns: (t) => t !== EVENTSTREAMS_TOPIC, source: retries },
+      ]);
+    }
   }
 }

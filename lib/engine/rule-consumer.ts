@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import { InvalidEventError, asRouterError, errorClassName, type RouterError } from '../errors.ts';
 import type { CompiledRule } from '../rules/compile.ts';
 import type { StepContext } from '../handlers/types.ts';
-import type { KafkaConsumerClient, ConsumedMessage, TopicPartition, RebalanceHooks } from '../kafka/consumer.ts';
+import type { EventSource, ConsumedMessage, TopicPartition, RebalanceHooks } from '../sources/source.ts';
 import type { OutgoingMessage } from '../kafka/producer.ts';
 import type { MessageSink } from '../handlers/environment.ts';
 import { retryDelayMs } from '../rules/compile.ts';
@@ -26,8 +26,8 @@ export interface RuleConsumerOptions {
   observer: EngineObserver;
   commitIntervalMs: number;
   maxPendingPerPartition: number;
-  /** Creates the Kafka client with the engine's rebalance hooks (so tests and the router share this code). */
-  createClient(hooks: RebalanceHooks): KafkaConsumerClient;
+  /** Creates the source client (Kafka, file, EventStreams) with the engine's rebalance hooks. */
+  createClient(hooks: RebalanceHooks): EventSource;
   batchSize?: number;
   now?: () => number;
 }
@@ -50,7 +50,7 @@ const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
 export type RuleConsumerStatus = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped';
 
 export class RuleConsumer {
-  private client!: KafkaConsumerClient;
+  private client!: EventSource;
   private readonly partitions = new Map<string, PartitionState>();
   private readonly scheduler: KeyScheduler<EventJob>;
   private readonly retryTopics: Set<string>;
@@ -77,6 +77,12 @@ export class RuleConsumer {
 
   get topics(): string[] {
     return [...this.opts.sources, ...this.opts.retryTopics];
+  }
+
+  /** True when the source is finite and fully delivered, and every delivered event finished. */
+  get drained(): boolean {
+    return this.client?.exhausted === true && this.scheduler.running === 0 && this.scheduler.queued === 0 &&
+      [...this.partitions.values()].every((s) => s.offsets.unfinished === 0);
   }
 
   /** Unfinished events per assigned partition, for the admin API and tests. */
@@ -123,7 +129,8 @@ export class RuleConsumer {
   }
 
   private async run(): Promise<void> {
-    const batchSize = this.opts.batchSize ?? 500;
+    // Never poll more than the backpressure budget allows in one go, so memory stays bounded by it.
+    const batchSize = Math.max(1, Math.min(this.opts.batchSize ?? 500, this.opts.maxPendingPerPartition));
     while (!this.stopping) {
       let batch: ConsumedMessage[];
       try {
@@ -422,7 +429,8 @@ export class RuleConsumer {
       for (const timer of state.holds) clearTimeout(timer);
       state.holds.clear();
     }
-    this.scheduler.drop(() => true);
+    // Queued events are drained too, not dropped: an event that finished while an earlier one was dropped could
+    // not be committed and would be applied twice after the restart. The deadline bounds the wait.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.scheduler.idle(), new Promise((r) => (timer = setTimeout(r, deadlineMs)))]);
     clearTimeout(timer);

@@ -14,7 +14,7 @@ import { KAFKA_BROKERS, TEST_DATABASE_URL, waitFor } from './services.ts';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const kafka = { brokers: KAFKA_BROKERS, client_id: 'imr-test', consumer: {}, producer: {} };
 
-export function writeRouterConfig(options: { service: string; rules: string; extra?: string; databaseUrl?: string }): { dir: string; config: string } {
+export function writeRouterConfig(options: { service: string; rules: string; extra?: string; databaseUrl?: string; maxPending?: number }): { dir: string; config: string } {
   const dir = mkdtempSync(join(tmpdir(), 'imr-test-'));
   writeFileSync(join(dir, 'rules.yaml'), options.rules);
   const config = join(dir, 'config.yaml');
@@ -25,6 +25,7 @@ kafka:
   brokers: ${KAFKA_BROKERS}
   dc_prefixes: [""]
   commit_interval_ms: 100
+  max_pending_per_partition: ${options.maxPending ?? 2000}
   shutdown_timeout_ms: 5000
   consumer: {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
 database: {url: "${options.databaseUrl ?? TEST_DATABASE_URL}", migrate_on_start: false}
