@@ -30,15 +30,16 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .action(async (opts: { config: string }) => {
       const { config } = loadConfigFile(opts.config);
-      if (await ensureDatabase(config.database.url)) console.log(`created database ${redactUrl(config.database.url)}`);
+      if (config.database.url && (await ensureDatabase(config.database.url))) console.log(`created database ${redactUrl(config.database.url)}`);
       const pool = createPool(config.database);
+      const where = config.database.url ? redactUrl(config.database.url) : `the embedded database in ${config.database.embedded_path}`;
       try {
         const result = await migrate(pool);
         const names = result.applied.map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
         console.log(
           names.length > 0
-            ? `applied ${names.length} migration(s) to ${redactUrl(config.database.url)}: ${names.join(', ')}`
-            : `schema is up to date (${result.alreadyApplied} migration(s) applied earlier) at ${redactUrl(config.database.url)}`,
+            ? `applied ${names.length} migration(s) to ${where}: ${names.join(', ')}`
+            : `schema is up to date (${result.alreadyApplied} migration(s) applied earlier) at ${where}`,
         );
       } finally {
         await pool.end();

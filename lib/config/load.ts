@@ -29,6 +29,7 @@ export function loadConfigFile(file: string, env: Environment = process.env): Lo
   const relative = (p: string) => (isAbsolute(p) ? p : resolve(dirname(absolute), p));
   config.rules.paths = config.rules.paths.map(relative);
   config.source.state_dir = relative(config.source.state_dir);
+  config.database.embedded_path = relative(config.database.embedded_path);
   config.source.file.paths = config.source.file.paths.map(relative);
   return { config, file: absolute };
 }

@@ -74,12 +74,13 @@ export const SourceSchema = Type.Object(
 
 export const DatabaseSchema = Type.Object(
   {
-    url: Type.String({ minLength: 1, description: 'PostgreSQL connection URL' }),
+    url: Type.String({ default: '', description: 'PostgreSQL connection URL; empty means an embedded PostgreSQL (PGlite) in embedded_path' }),
+    embedded_path: Type.String({ default: '.data/pgdata', description: 'Folder of the embedded database (relative to the config file)' }),
     pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
     statement_timeout_ms: Type.Integer({ minimum: 0, default: 30000 }),
     migrate_on_start: Type.Boolean({ default: true, description: 'Apply pending migrations when the router starts' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: {} },
 );
 
 export const MediaWikiSchema = Type.Object(

@@ -58,7 +58,7 @@ export class Router {
     const enabled = rules.filter((r) => r.enabled);
     if (enabled.length === 0) log.warn({ paths: config.rules.paths }, 'no enabled rules: the router will consume nothing');
 
-    if (config.database.migrate_on_start) await ensureDatabase(config.database.url);
+    if (config.database.migrate_on_start && config.database.url) await ensureDatabase(config.database.url);
     const pool = createPool(config.database, log);
     if (config.database.migrate_on_start) {
       const result = await migrate(pool);

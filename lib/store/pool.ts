@@ -3,11 +3,17 @@
 import pg from 'pg';
 import type { Logger } from '../log.ts';
 import type { DatabaseConfig } from '../config/schema.ts';
+import { EmbeddedPool } from './embedded-pool.ts';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-export function createPool(config: Pick<DatabaseConfig, 'url' | 'pool_size' | 'statement_timeout_ms'>, log?: Logger): pg.Pool {
+export function createPool(config: Pick<DatabaseConfig, 'url' | 'pool_size' | 'statement_timeout_ms'> & { embedded_path?: string }, log?: Logger): pg.Pool {
+  if (!config.url) {
+    // No server configured: an embedded PostgreSQL in a local folder, same migrations, same SQL.
+    log?.info({ path: config.embedded_path }, 'using the embedded database (PGlite)');
+    return new EmbeddedPool(config.embedded_path ?? '.data/pgdata') as unknown as pg.Pool;
+  }
   const pool = new pg.Pool({
     connectionString: config.url,
     max: config.pool_size,

@@ -39,3 +39,37 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+export interface StoreBackend {
+  name: string;
+  /** A fresh, empty database on this back end. */
+  open(): Promise<{ pool: import('../../lib/store/pool.ts').Pool; close: () => Promise<void> }>;
+}
+
+/**
+ * The real PostgreSQL server and the embedded one (PGlite): store tests run against both, so the embedded
+ * database is held to the same behaviour.
+ */
+export const STORE_BACKENDS: StoreBackend[] = [
+  {
+    name: 'PostgreSQL server',
+    async open() {
+      const { createPool } = await import('../../lib/store/pool.ts');
+      const db = await createTestDatabase();
+      const pool = createPool({ url: db.url, pool_size: 8, statement_timeout_ms: 0 });
+      return { pool, close: async () => { await pool.end(); await db.drop(); } };
+    },
+  },
+  {
+    name: 'embedded PGlite',
+    async open() {
+      const { createPool } = await import('../../lib/store/pool.ts');
+      const { mkdtempSync, rmSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const { join } = await import('node:path');
+      const dir = mkdtempSync(join(tmpdir(), 'imr-pglite-'));
+      const pool = createPool({ url: '', pool_size: 1, statement_timeout_ms: 0, embedded_path: join(dir, 'pgdata') });
+      return { pool, close: async () => { await pool.end(); rmSync(dir, { recursive: true, force: true }); } };
+    },
+  },
+];

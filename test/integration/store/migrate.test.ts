@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPool, type Pool } from '../../../lib/store/pool.ts';
+import type { Pool } from '../../../lib/store/pool.ts';
 import { migrate, readMigrations } from '../../../lib/store/migrate.ts';
-import { createTestDatabase } from '../../helpers/services.ts';
+import { STORE_BACKENDS } from '../../helpers/services.ts';
 
 async function schemaSnapshot(pool: Pool): Promise<string> {
   const { rows } = await pool.query(`
@@ -16,17 +16,13 @@ async function schemaSnapshot(pool: Pool): Promise<string> {
   return JSON.stringify(rows);
 }
 
-describe('migrations on the real PostgreSQL', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+for (const backend of STORE_BACKENDS) describe(`migrations on the ${backend.name}`, () => {
   let pool: Pool;
+  let close: () => Promise<void>;
   before(async () => {
-    db = await createTestDatabase();
-    pool = createPool({ url: db.url, pool_size: 4, statement_timeout_ms: 0 });
+    ({ pool, close } = await backend.open());
   });
-  after(async () => {
-    await pool.end();
-    await db.drop();
-  });
+  after(() => close());
 
   test('the first run applies every migration and a second run changes nothing', async () => {
     const all = readMigrations();
@@ -46,14 +42,12 @@ describe('migrations on the real PostgreSQL', () => {
   });
 
   test('concurrent migrators serialise on the advisory lock and apply each migration once', async () => {
-    const fresh = await createTestDatabase();
-    const p = createPool({ url: fresh.url, pool_size: 6, statement_timeout_ms: 0 });
+    const fresh = await backend.open();
     try {
-      const results = await Promise.all([migrate(p), migrate(p), migrate(p)]);
+      const results = await Promise.all([migrate(fresh.pool), migrate(fresh.pool), migrate(fresh.pool)]);
       assert.equal(results.reduce((n, r) => n + r.applied.length, 0), readMigrations().length);
     } finally {
-      await p.end();
-      await fresh.drop();
+      await fresh.close();
     }
   });
 

@@ -66,8 +66,20 @@ describe('configuration validation', () => {
   });
 
   test('reports a missing required setting by name', () => {
-    const err = configError(() => parseConfig('kafka:\n  brokers: localhost:9092\n', {}));
-    assert.equal(err.message, 'database: required setting is missing');
+    const err = configError(() => parseConfig('database: {url: "postgres://x"}\n', {}));
+    assert.equal(err.message, 'kafka.brokers: required setting is missing');
+  });
+
+  test('a file source needs input paths', () => {
+    const err = configError(() => parseConfig('source: {type: file}\n', {}));
+    assert.equal(err.message, 'source.file.paths: required with source.type file');
+  });
+
+  test('without a database URL the embedded database is used, and no Kafka is needed without a Kafka source', () => {
+    const config = parseConfig('source: {type: eventstreams}\n', {});
+    assert.equal(config.database.url, '');
+    assert.equal(config.database.embedded_path, '.data/pgdata');
+    assert.equal(config.source.eventstreams.url, 'https://stream.wikimedia.org/v2/stream/{streams}');
   });
 
   test('reports a missing nested setting by its full path', () => {
