@@ -1,13 +1,26 @@
-// `imagematching-router run`: starts the router and stops it gracefully on SIGTERM/SIGINT (exit 0).
+// `imagematching-router run`: starts the router and its admin API, stops both gracefully on SIGTERM/SIGINT (exit 0).
 // A second signal during shutdown exits at once (exit 130): offsets of unfinished events stay uncommitted.
 import { loadConfigFile } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { Router } from '../engine/router.ts';
+import { createMetrics, PrometheusObserver } from '../metrics/index.ts';
+import { attachAdmin, type AttachedAdmin } from '../admin/attach.ts';
 
 export async function runCommand(opts: { config: string }): Promise<number> {
   const { config } = loadConfigFile(opts.config);
   const log = createLogger(config.log.level as Parameters<typeof createLogger>[0]);
-  const router = await Router.start(config, { log });
+  const metrics = createMetrics();
+  const observer = new PrometheusObserver(metrics);
+  const router = await Router.start(config, { log, observer });
+  let admin: AttachedAdmin;
+  try {
+    admin = await attachAdmin(router, { log: log.child({ component: 'admin' }), metrics, observer });
+  } catch (err) {
+    // Without its admin API the router cannot be observed or probed: do not run blind.
+    log.error({ err: (err as Error).message, listen: config.admin.listen }, 'admin API failed to start');
+    await router.stop();
+    return 1;
+  }
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -17,13 +30,17 @@ export async function runCommand(opts: { config: string }): Promise<number> {
       }
       stopping = true;
       log.info({ signal }, 'shutting down');
-      router.stop().then(
-        () => resolve(0),
-        (err) => {
-          log.error({ err: (err as Error).message }, 'shutdown failed');
-          resolve(1);
-        },
-      );
+      // The admin API stays up while the router drains, so /readyz reports "stopping" to the load balancer.
+      router
+        .stop()
+        .finally(() => admin.close())
+        .then(
+          () => resolve(0),
+          (err) => {
+            log.error({ err: (err as Error).message }, 'shutdown failed');
+            resolve(1);
+          },
+        );
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);

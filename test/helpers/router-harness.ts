@@ -30,7 +30,7 @@ kafka:
   consumer: {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
 database: {url: "${options.databaseUrl ?? TEST_DATABASE_URL}", migrate_on_start: false}
 http: {allowed_hosts: ["127.0.0.1"]}
-rules: {paths: [rules.yaml]}
+${options.extra?.includes('admin:') ? '' : 'admin: {listen: "127.0.0.1:0"}\n'}rules: {paths: [rules.yaml]}
 log: {level: ${process.env.TEST_LOG_LEVEL ?? 'warn'}}
 ${options.extra ?? ''}`,
   );

@@ -1,0 +1,58 @@
+// Wires metrics and the admin API to a running Router the way `run` does (and tests do): readiness probes,
+// scrape-time router state, and the admin server on admin.listen. One place, so tests exercise the real wiring.
+import type { Logger } from '../log.ts';
+import type { Router } from '../engine/router.ts';
+import { producerSettings } from '../kafka/client-config.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { PrometheusObserver } from '../metrics/prometheus-observer.ts';
+import { startAdminServer, type AdminServer } from './server.ts';
+import { KafkaProbe, createReadinessCheck, kafkaProbeSettings, type ReadinessCheck } from './readiness.ts';
+
+export interface AttachedAdmin {
+  server: AdminServer;
+  readiness: ReadinessCheck;
+  close(): Promise<void>;
+}
+
+export interface AttachOptions {
+  log: Logger;
+  metrics: Metrics;
+  observer: PrometheusObserver;
+  /** Defaults to the router's config (admin.listen, admin.token). */
+  listen?: string;
+  token?: string;
+}
+
+export async function attachAdmin(router: Router, options: AttachOptions): Promise<AttachedAdmin> {
+  const { config } = router;
+  const readiness = createReadinessCheck({
+    pool: router.pool,
+    // Only a Kafka-sourced router depends on Kafka; file and EventStreams replays run without it.
+    kafka: config.source.type === 'kafka' ? new KafkaProbe(kafkaProbeSettings(producerSettings(config.kafka))) : undefined,
+    rules: () => router.consumers,
+  });
+  options.metrics.setStateSource({ health: () => readiness.check(), rules: () => router.consumers });
+  let server: AdminServer;
+  try {
+    server = await startAdminServer(options.listen ?? config.admin.listen, {
+      log: options.log,
+      rules: () => router.consumers,
+      readiness,
+      db: router.pool,
+      token: options.token ?? config.admin.token,
+      registry: options.metrics.registry,
+      observer: options.observer,
+    });
+  } catch (err) {
+    await readiness.close();
+    throw err;
+  }
+  return {
+    server,
+    readiness,
+    close: async () => {
+      await server.close();
+      await readiness.close();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+// Read-only queries behind the admin API's state look-ups. Columns are listed explicitly (those of migration
+// 001) so later migrations that add columns change nothing here; every value is a bound parameter.
+import type { RecommendationCursor } from './cursor.ts';
+
+/** The part of pg.Pool the queries need (tests pass a fake). */
+export interface Queryable {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+export const RECOMMENDATION_STATUSES = ['accepted', 'rejected', 'undecided', 'invalidated', 'applied', 'removed'] as const;
+export type RecommendationStatus = (typeof RECOMMENDATION_STATUSES)[number];
+
+export interface PageImageState {
+  wiki: string;
+  page_id: number;
+  page_title: string;
+  rev_id: number;
+  rev_timestamp: string | null;
+  images: string[];
+  illustrated: boolean;
+  illustrated_by_suggestion: boolean | null;
+  updated_at: string;
+}
+
+export interface RecommendationRow {
+  wiki: string;
+  page_id: number;
+  image: string;
+  status: RecommendationStatus;
+  reasons: string[];
+  source: string;
+  event_dt: string;
+  rev_id: number | null;
+  event_id: string | null;
+  updated_at: string;
+}
+
+// Microsecond UTC timestamps: what the keyset cursor compares on, and precise for clients.
+const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const RECOMMENDATION_COLUMNS = `wiki, page_id::text AS page_id, image, status, reasons, source, ${ts('event_dt')} AS event_dt,
+  rev_id::text AS rev_id, event_id, ${ts('updated_at')} AS updated_at`;
+
+type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: string | null };
+
+function toRecommendation(row: Raw<RecommendationRow, 'page_id' | 'rev_id'>): RecommendationRow {
+  return { ...row, page_id: Number(row.page_id), rev_id: row.rev_id === null ? null : Number(row.rev_id) };
+}
+
+export async function pageState(
+  db: Queryable,
+  wiki: string,
+  pageId: string,
+): Promise<{ image_state: PageImageState | null; recommendations: RecommendationRow[] }> {
+  const [state, recs] = await Promise.all([
+    db.query<Raw<PageImageState, 'page_id' | 'rev_id'>>(
+      `SELECT wiki, page_id::text AS page_id, page_title, rev_id::text AS rev_id, ${ts('rev_timestamp')} AS rev_timestamp,
+              images, illustrated, illustrated_by_suggestion, ${ts('updated_at')} AS updated_at
+         FROM page_image_state WHERE wiki = $1 AND page_id = $2::bigint`,
+      [wiki, pageId],
+    ),
+    db.query<Raw<RecommendationRow, 'page_id' | 'rev_id'>>(
+      `SELECT ${RECOMMENDATION_COLUMNS} FROM recommendation_status WHERE wiki = $1 AND page_id = $2::bigint ORDER BY image`,
+      [wiki, pageId],
+    ),
+  ]);
+  const row = state.rows[0];
+  return {
+    image_state: row ? { ...row, page_id: Number(row.page_id), rev_id: Number(row.rev_id) } : null,
+    recommendations: recs.rows.map(toRecommendation),
+  };
+}
+
+export interface RecommendationQuery {
+  wiki?: string;
+  status?: RecommendationStatus;
+  /** ISO time: only rows updated at or after it. */
+  since?: string;
+  limit: number;
+  after?: RecommendationCursor;
+}
+
+/** One page of recommendations in (updated_at, wiki, page_id, image) order, and the cursor of the next page. */
+export async function listRecommendations(db: Queryable, q: RecommendationQuery): Promise<{ items: RecommendationRow[]; next: RecommendationCursor | null }> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  if (q.wiki !== undefined) where.push(`wiki = ${param(q.wiki)}`);
+  if (q.status !== undefined) where.push(`status = ${param(q.status)}`);
+  if (q.since !== undefined) where.push(`updated_at >= ${param(q.since)}::timestamptz`);
+  if (q.after) {
+    const a = q.after;
+    where.push(
+      `(updated_at, wiki, page_id, image) > (${param(a.updatedAt)}::timestamptz, ${param(a.wiki)}::text, ${param(a.pageId)}::bigint, ${param(a.image)}::text)`,
+    );
+  }
+  // One row more than asked tells whether another page exists without a COUNT.
+  const sql = `SELECT ${RECOMMENDATION_COLUMNS} FROM recommendation_status
+    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY updated_at, wiki, page_id, image LIMIT ${param(q.limit + 1)}`;
+  const { rows } = await db.query<Raw<RecommendationRow, 'page_id' | 'rev_id'>>(sql, values);
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const next = rows.length > q.limit && last ? { updatedAt: last.updated_at, wiki: last.wiki, pageId: String(last.page_id), image: last.image } : null;
+  return { items: page.map(toRecommendation), next };
+}

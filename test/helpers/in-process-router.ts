@@ -1,0 +1,38 @@
+// Runs a Router in the test process with metrics and the admin API attached exactly as `run` attaches them,
+// so tests can scrape /metrics, call the admin routes and look at the RuleConsumers directly.
+import { loadConfigFile } from '../../lib/config/load.ts';
+import { createLogger, silentLogger, type Logger } from '../../lib/log.ts';
+import { Router } from '../../lib/engine/router.ts';
+import { createMetrics, PrometheusObserver, type Metrics } from '../../lib/metrics/index.ts';
+import { attachAdmin, type AttachedAdmin } from '../../lib/admin/attach.ts';
+
+export interface InProcessRouter {
+  router: Router;
+  metrics: Metrics;
+  observer: PrometheusObserver;
+  admin: AttachedAdmin;
+  /** http://127.0.0.1:<port> of the admin API. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startInProcessRouter(configFile: string, options: { token?: string; log?: Logger } = {}): Promise<InProcessRouter> {
+  const { config } = loadConfigFile(configFile);
+  const log = options.log ?? (process.env.TEST_LOG_LEVEL ? createLogger(process.env.TEST_LOG_LEVEL as 'debug') : silentLogger);
+  const metrics = createMetrics();
+  const observer = new PrometheusObserver(metrics);
+  const router = await Router.start(config, { log, observer });
+  // Port 0: parallel test files never collide on admin.listen.
+  const admin = await attachAdmin(router, { log, metrics, observer, listen: '127.0.0.1:0', token: options.token });
+  return {
+    router,
+    metrics,
+    observer,
+    admin,
+    url: `http://127.0.0.1:${admin.server.port}`,
+    async stop() {
+      await router.stop();
+      await admin.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPool, type Pool } from '../../../lib/store/pool.ts';
+import { migrate } from '../../../lib/store/migrate.ts';
+import { silentLogger } from '../../../lib/log.ts';
+import { startAdminServer, type AdminServer } from '../../../lib/admin/server.ts';
+import { createTestDatabase } from '../../helpers/services.ts';
+
+interface Recommendation {
+  wiki: string;
+  page_id: number;
+  image: string;
+  status: string;
+  updated_at: string;
+}
+
+describe('state look-ups on a real PostgreSQL', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: Pool;
+  let server: AdminServer;
+  let base: string;
+
+  before(async () => {
+    database = await createTestDatabase();
+    pool = createPool({ url: database.url, pool_size: 2, statement_timeout_ms: 10_000 });
+    await migrate(pool);
+    await pool.query(
+      `INSERT INTO page_image_state (wiki, page_id, page_title, rev_id, rev_timestamp, images, illustrated, illustrated_by_suggestion)
+       VALUES ('enwiki', 42, 'Douglas Adams', 1001, '2024-05-01T10:00:00Z', '{A.jpg,B.png}', true, true)`,
+    );
+    // 25 rows sharing three timestamps (ties broken by wiki, page and image), one with microseconds.
+    const stamps = ['2024-05-01T00:00:00.000001Z', '2024-05-01T00:00:00.000002Z', '2024-05-02T00:00:00Z'];
+    for (let i = 0; i < 25; i++) {
+      await pool.query(
+        `INSERT INTO recommendation_status (wiki, page_id, image, status, source, event_dt, updated_at)
+         VALUES ($1, $2, $3, $4, 'test', now(), $5)`,
+        [i % 2 === 0 ? 'enwiki' : 'dewiki', 40 + (i % 5), `Img_${String(i).padStart(2, '0')}.jpg`, i % 3 === 0 ? 'accepted' : 'undecided', stamps[i % 3]],
+      );
+    }
+    server = await startAdminServer('127.0.0.1:0', {
+      log: silentLogger,
+      rules: () => [],
+      readiness: { check: async () => ({ kafka: true, database: true, reasons: [] }) },
+      db: pool,
+      token: '',
+    });
+    base = `http://127.0.0.1:${server.port}`;
+  });
+  after(async () => {
+    await server?.close();
+    await pool?.end();
+    await database?.drop();
+  });
+
+  async function allPages(query: string, limit: number): Promise<{ items: Recommendation[]; pages: number }> {
+    const items: Recommendation[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await fetch(`${base}/v1/recommendations?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { items: Recommendation[]; next_cursor: string | null };
+      items.push(...body.items);
+      cursor = body.next_cursor;
+      pages++;
+    } while (cursor !== null && pages < 100);
+    return { items, pages };
+  }
+
+  test('a page look-up returns its image state and every recommendation status', async () => {
+    const res = await fetch(`${base}/v1/pages/enwiki/42`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { image_state: Record<string, unknown>; recommendations: Recommendation[] };
+    assert.equal(body.image_state.page_title, 'Douglas Adams');
+    assert.equal(body.image_state.page_id, 42);
+    assert.equal(body.image_state.rev_id, 1001);
+    assert.deepEqual(body.image_state.images, ['A.jpg', 'B.png']);
+    assert.equal(body.image_state.rev_timestamp, '2024-05-01T10:00:00.000000Z');
+    assert.deepEqual(body.recommendations.map((r) => r.image), ['Img_02.jpg', 'Img_12.jpg', 'Img_22.jpg']);
+    assert.equal((await fetch(`${base}/v1/pages/enwiki/999`)).status, 404);
+  });
+
+  test('paging through recommendations with the cursor returns every row once, in keyset order', async () => {
+    const { items, pages } = await allPages('since=2024-01-01T00:00:00Z', 4);
+    assert.equal(items.length, 25);
+    assert.equal(pages, 7);
+    assert.equal(new Set(items.map((i) => `${i.wiki}/${i.page_id}/${i.image}`)).size, 25);
+    const keys = items.map((i) => [i.updated_at, i.wiki, String(i.page_id).padStart(5, '0'), i.image].join('|'));
+    assert.deepEqual(keys, [...keys].sort());
+    assert.ok(items.some((i) => i.updated_at === '2024-05-01T00:00:00.000001Z'), 'microseconds are kept');
+  });
+
+  test('filters by wiki, status and since narrow the listing', async () => {
+    const { items } = await allPages('wiki=enwiki&status=accepted', 2);
+    assert.ok(items.length > 0);
+    assert.ok(items.every((i) => i.wiki === 'enwiki' && i.status === 'accepted'));
+    const late = await allPages('since=2024-05-02T00:00:00Z', 100);
+    assert.ok(late.items.length > 0 && late.items.every((i) => i.updated_at === '2024-05-02T00:00:00.000000Z'));
+  });
+});
