@@ -44,5 +44,14 @@ export async function runCommand(opts: { config: string }): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    if (config.source.type === 'file' && !config.source.file.follow) {
+      // A replay or backfill ends when every line is read and every event finished (or parked).
+      const poll = setInterval(() => {
+        if (!router.drained || stopping) return;
+        clearInterval(poll);
+        log.info('file source fully processed');
+        onSignal('SIGTERM');
+      }, 200);
+    }
   });
 }
