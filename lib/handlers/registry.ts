@@ -5,11 +5,26 @@ import { dropHandler } from './drop.ts';
 import { httpHandler } from './http.ts';
 import { logHandler } from './log.ts';
 import { produceHandler } from './produce.ts';
+import { fetchRevisionsHandler } from './fetch-revisions.ts';
+import { imageDiffHandler } from './image-diff.ts';
+import { recordPageImagesHandler } from './record-page-images.ts';
+import { recordFeedbackHandler } from './record-feedback.ts';
+import { resolvePageHandler } from './resolve-page.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler has its own option and env types
 export type AnyHandler = HandlerDefinition<any, any>;
 
-const BUILTIN: AnyHandler[] = [httpHandler, produceHandler, logHandler, dropHandler];
+const BUILTIN: AnyHandler[] = [
+  httpHandler,
+  produceHandler,
+  logHandler,
+  dropHandler,
+  fetchRevisionsHandler,
+  imageDiffHandler,
+  recordPageImagesHandler,
+  recordFeedbackHandler,
+  resolvePageHandler,
+];
 
 export function createRegistry(extra: AnyHandler[] = []): ReadonlyMap<string, AnyHandler> {
   const map = new Map<string, AnyHandler>();

@@ -1,0 +1,87 @@
+// `image_diff`: the images of the revision and of its parent (extractImages with the wiki's namespace
+// names), what the edit added and removed, and whether it came from the Android "add image" task.
+//
+// Reverts need no special case: a rollback that drops an image yields it in `removed`, as any edit would.
+// `stop_when_unchanged` ends the chain for revisions whose image set did not change, so a following
+// `produce` step only emits real changes (put it on record_page_images instead when state must be kept).
+import { Type } from '@sinclair/typebox';
+import { PermanentError } from '../errors.ts';
+import { acquireGateway } from '../mediawiki/client.ts';
+import { suggestionTag } from '../mediawiki/revision-event.ts';
+import { extractImages } from '../wikitext/extract-images.ts';
+import { diffImages } from '../wikitext/image-diff.ts';
+import { defaultNamespaceNames, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
+import type { PageImageChange } from '../store/revision-rows.ts';
+import type { FetchedRevisions } from './fetch-revisions.ts';
+import type { HandlerDefinition } from './types.ts';
+import type { HandlerEnvironment } from './environment.ts';
+
+const Options = Type.Object(
+  {
+    from: Type.String({ default: 'fetch_revisions', description: 'Name of the step whose result holds the texts' }),
+    namespaces: Type.Union([Type.Literal('bundled'), Type.Literal('siteinfo')], {
+      default: 'bundled',
+      description: 'File namespace names: bundled defaults per wiki, or the wiki siteinfo (cached for a day, defaults on failure)',
+    }),
+    stop_when_unchanged: Type.Boolean({ default: false, description: 'End the chain (successfully) when no image was added or removed' }),
+  },
+  { additionalProperties: false },
+);
+
+/** The diff of one fetched revision pair; pure, so edit pairs are tested without HTTP. */
+export function diffRevision(fetched: FetchedRevisions, names: FileNamespaceNames): PageImageChange {
+  const images = fetched.text === null ? null : extractImages(fetched.text, names);
+  let parent: string[] | null | undefined;
+  if (fetched.parentRevId === null) parent = null; // a creation: everything is added
+  else if (fetched.parentImages !== undefined) parent = fetched.parentImages;
+  else if (typeof fetched.parentText === 'string') parent = extractImages(fetched.parentText, names);
+  else parent = undefined; // the parent's text is hidden or missing: its images are unknown
+  const parentKnown = parent !== undefined;
+  const diff = images !== null && parentKnown ? diffImages(parent ?? null, images) : { added: [], removed: [] };
+  const tag = suggestionTag(fetched.comment);
+  return {
+    wiki: fetched.wiki,
+    domain: fetched.domain,
+    pageId: fetched.pageId,
+    title: fetched.title,
+    revId: fetched.revId,
+    parentRevId: fetched.parentRevId,
+    revTimestamp: fetched.revTimestamp,
+    images: images === null ? null : [...new Set(images)].sort(),
+    parentKnown,
+    added: diff.added,
+    removed: diff.removed,
+    changed: diff.added.length + diff.removed.length > 0,
+    bySuggestion: tag !== null,
+    suggestionTag: tag,
+    isRevert: fetched.isRevert,
+    unavailable: fetched.unavailable,
+    eventId: fetched.eventId,
+    eventTime: fetched.eventTime,
+  };
+}
+
+export const imageDiffHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
+  name: 'image_diff',
+  description: 'Images added and removed by a revision (from fetch_revisions), with the current image set.',
+  options: Options,
+  create(options, env) {
+    const gateway = options.namespaces === 'siteinfo' ? acquireGateway(env.config.mediawiki) : null;
+    return {
+      async run(ctx) {
+        const fetched = ctx.results[options.from] as FetchedRevisions | undefined;
+        if (!fetched || typeof fetched !== 'object' || !('revId' in fetched)) {
+          throw new PermanentError(`image_diff: no result of step "${options.from}" (put fetch_revisions before image_diff)`);
+        }
+        const names = gateway
+          ? await gateway.gateway
+              .endpoint(fetched.domain)
+              .namespaceNames(fetched.wiki, (err) => ctx.log.warn({ err: err.message, domain: fetched.domain }, 'siteinfo failed; using bundled names'))
+          : defaultNamespaceNames(fetched.wiki);
+        const change = diffRevision(fetched, names);
+        return { result: change, ...(options.stop_when_unchanged && !change.changed ? { stop: true } : {}) };
+      },
+      ...(gateway ? { close: gateway.release } : {}),
+    };
+  },
+};

@@ -1,0 +1,40 @@
+// `record_feedback`: records a user's decision on an image suggestion (either feedback stream) as a
+// recommendation_status row, merged with what is stored by the precedence in lib/store/status-precedence.ts.
+import { Type } from '@sinclair/typebox';
+import { PermanentError } from '../errors.ts';
+import { normalizeFeedback } from '../store/feedback.ts';
+import { storeFor } from '../store/recommendations.ts';
+import type { HandlerDefinition } from './types.ts';
+import type { HandlerEnvironment } from './environment.ts';
+
+const Options = Type.Object(
+  {
+    page_from: Type.String({
+      default: 'resolve_page',
+      description: 'Step whose result gives the page id when the event has none (the legacy Android stream)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const recordFeedbackHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
+  name: 'record_feedback',
+  description: 'Record image suggestion feedback (accepted, rejected, undecided, invalidated) in recommendation_status.',
+  options: Options,
+  create(options, env) {
+    if (!env.pool) throw new Error('record_feedback needs a database (database.url)');
+    const store = storeFor(env.pool);
+    return {
+      async run(ctx) {
+        const resolved = ctx.results[options.page_from] as { pageId?: unknown } | undefined;
+        const pageId = typeof resolved?.pageId === 'number' ? resolved.pageId : null;
+        const decision = normalizeFeedback(ctx.message, pageId);
+        if (decision.pageId === null) {
+          throw new PermanentError(`record_feedback: no page id (add a resolve_page step before record_feedback for ${decision.source})`);
+        }
+        await store.write({ feedback: { ...decision, pageId: decision.pageId } });
+        return { result: { wiki: decision.wiki, pageId: decision.pageId, image: decision.image, status: decision.status } };
+      },
+    };
+  },
+};

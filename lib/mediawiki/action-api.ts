@@ -1,0 +1,103 @@
+// HTTP client for one wiki's Action API: keep-alive undici Agent, bounded concurrency, timeout, maxlag,
+// a descriptive User-Agent, and failures turned into TransientError / PermanentError for the engine.
+import { Agent, request } from 'undici';
+import type { MediaWikiConfig } from '../config/schema.ts';
+import { PermanentError, TransientError } from '../errors.ts';
+import { isHostAllowed } from '../handlers/host-allowlist.ts';
+import { interpretApiResponse } from './api-response.ts';
+
+/** Waits for one of `limit` slots; FIFO so a busy wiki cannot starve an early request. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += 1;
+    try {
+      return await fn();
+    } finally {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export type ApiSettings = Pick<MediaWikiConfig, 'api_url' | 'user_agent' | 'allowed_domains' | 'timeout_ms' | 'max_concurrency_per_domain' | 'maxlag'>;
+
+/** Domain names only: letters, digits, dots and dashes (an event could carry anything in meta.domain). */
+const DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+
+/** The API address for `domain`, or a PermanentError when the domain is malformed or not allowed. */
+export function apiUrlFor(settings: Pick<ApiSettings, 'api_url' | 'allowed_domains'>, domain: string): URL {
+  if (!DOMAIN.test(domain)) throw new PermanentError(`mediawiki: invalid wiki domain ${JSON.stringify(domain)}`);
+  if (!isHostAllowed(domain, settings.allowed_domains)) {
+    throw new PermanentError(`mediawiki: domain ${domain} is not in mediawiki.allowed_domains`);
+  }
+  return new URL(settings.api_url.replaceAll('{domain}', domain));
+}
+
+export class ActionApi {
+  private readonly agent: Agent;
+  private readonly slots: Semaphore;
+  /** Requests sent (successful or not), for metrics and the cost tests. */
+  requests = 0;
+
+  constructor(
+    readonly domain: string,
+    private readonly settings: ApiSettings,
+  ) {
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: settings.max_concurrency_per_domain,
+      headersTimeout: settings.timeout_ms,
+      bodyTimeout: settings.timeout_ms,
+    });
+    this.slots = new Semaphore(settings.max_concurrency_per_domain);
+  }
+
+  /** GET the API with `params` (plus maxlag); resolves to the JSON answer or throws a RouterError. */
+  get(params: Record<string, string>): Promise<Record<string, unknown>> {
+    const url = apiUrlFor(this.settings, this.domain);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    if (this.settings.maxlag > 0) url.searchParams.set('maxlag', String(this.settings.maxlag));
+    return this.slots.use(() => this.send(url));
+  }
+
+  private async send(url: URL): Promise<Record<string, unknown>> {
+    this.requests += 1;
+    const where = `${this.domain} ${url.searchParams.get('action') ?? ''}`;
+    let status: number;
+    let body: string;
+    let retryAfter: string | undefined;
+    try {
+      const response = await request(url, {
+        method: 'GET',
+        dispatcher: this.agent,
+        headers: {
+          'user-agent': this.settings.user_agent,
+          // Browsers may not set User-Agent; the API reads this one too, and it shows up in its logs.
+          'api-user-agent': this.settings.user_agent,
+          'accept-encoding': 'identity',
+        },
+        signal: AbortSignal.timeout(this.settings.timeout_ms),
+      });
+      status = response.statusCode;
+      const header = response.headers['retry-after'];
+      retryAfter = Array.isArray(header) ? header[0] : header;
+      body = await response.body.text();
+    } catch (err) {
+      throw new TransientError(`mediawiki: ${where} request failed: ${(err as Error).message}`, { cause: err });
+    }
+    const outcome = interpretApiResponse({ status, retryAfter, body });
+    if (outcome.kind === 'ok') return outcome.json;
+    if (outcome.kind === 'permanent') throw new PermanentError(`mediawiki: ${where}: ${outcome.message}`);
+    throw new TransientError(`mediawiki: ${where}: ${outcome.message}`, outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

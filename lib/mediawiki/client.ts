@@ -1,0 +1,141 @@
+// The process-wide MediaWiki gateway: per wiki domain one ActionApi plus batchers that merge the revision
+// and title look-ups of concurrent events into requests of up to `batch_size` ids, and a siteinfo cache.
+import type { MediaWikiConfig } from '../config/schema.ts';
+import { ActionApi } from './action-api.ts';
+import { MicroBatcher } from './micro-batcher.ts';
+import { parseRevisions, revisionsQuery, type RevisionLookup } from './revisions.ts';
+import { parseTitles, titlesQuery, type TitleLookup } from './titles.ts';
+import { defaultNamespaceNames, namespaceNamesFromSiteinfo, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
+
+// A revision the API left out for size reasons is asked for again; this bounds the follow-ups per batch.
+const MAX_FOLLOW_UPS = 10;
+const SITEINFO_TTL_MS = 24 * 3600_000;
+
+class WikiEndpoint {
+  readonly api: ActionApi;
+  readonly revisions: MicroBatcher<number, RevisionLookup>;
+  readonly titles: MicroBatcher<string, TitleLookup>;
+  private siteinfo: { names: FileNamespaceNames; at: number } | null = null;
+  private siteinfoLoading: Promise<FileNamespaceNames> | null = null;
+
+  constructor(domain: string, settings: MediaWikiConfig) {
+    this.api = new ActionApi(domain, settings);
+    const batch = { maxSize: settings.batch_size, lingerMs: settings.batch_linger_ms, maxInFlight: settings.max_concurrency_per_domain };
+    this.revisions = new MicroBatcher({ ...batch, flush: (ids) => this.fetchRevisions(ids) });
+    this.titles = new MicroBatcher({ ...batch, flush: (titles) => this.fetchTitles(titles) });
+  }
+
+  private async fetchRevisions(ids: number[]): Promise<RevisionLookup[]> {
+    const unique = [...new Set(ids)];
+    const found = new Map<number, RevisionLookup>();
+    let ask = unique;
+    for (let round = 0; ask.length > 0 && round <= MAX_FOLLOW_UPS; round++) {
+      const lookups = parseRevisions(await this.api.get(revisionsQuery(ask)), ask);
+      for (const lookup of lookups) if (lookup.kind !== 'incomplete' || round === MAX_FOLLOW_UPS) found.set(lookup.revId, lookup);
+      const next = lookups.filter((l) => l.kind === 'incomplete').map((l) => l.revId);
+      // No progress means the API cannot return this text at all: do not spin.
+      if (next.length === ask.length) {
+        for (const revId of next) found.set(revId, { kind: 'incomplete', revId });
+        break;
+      }
+      ask = next;
+    }
+    return ids.map((id) => found.get(id) ?? { kind: 'incomplete', revId: id });
+  }
+
+  private async fetchTitles(titles: string[]): Promise<TitleLookup[]> {
+    const unique = [...new Set(titles)];
+    const lookups = parseTitles(await this.api.get(titlesQuery(unique)), unique);
+    const byTitle = new Map(unique.map((t, i) => [t, lookups[i]!]));
+    return titles.map((t) => byTitle.get(t)!);
+  }
+
+  /** File namespace names from the wiki's siteinfo, cached for a day; bundled defaults when it fails. */
+  async namespaceNames(wiki: string, onError: (err: Error) => void): Promise<FileNamespaceNames> {
+    if (this.siteinfo && Date.now() - this.siteinfo.at < SITEINFO_TTL_MS) return this.siteinfo.names;
+    this.siteinfoLoading ??= this.api
+      .get({ action: 'query', meta: 'siteinfo', siprop: 'general|namespaces|namespacealiases', format: 'json', formatversion: '2' })
+      .then((json) => {
+        const names = namespaceNamesFromSiteinfo(json);
+        this.siteinfo = { names, at: Date.now() };
+        return names;
+      })
+      .catch((err: Error) => {
+        onError(err);
+        return this.siteinfo?.names ?? defaultNamespaceNames(wiki);
+      })
+      .finally(() => {
+        this.siteinfoLoading = null;
+      });
+    return this.siteinfoLoading;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.revisions.idle(), this.titles.idle()]);
+    await this.api.close();
+  }
+}
+
+/** All wiki endpoints of one router configuration. */
+export class MediaWikiGateway {
+  private readonly endpoints = new Map<string, WikiEndpoint>();
+
+  constructor(readonly settings: MediaWikiConfig) {}
+
+  endpoint(domain: string): WikiEndpoint {
+    const key = domain.toLowerCase();
+    let endpoint = this.endpoints.get(key);
+    if (!endpoint) {
+      endpoint = new WikiEndpoint(key, this.settings);
+      this.endpoints.set(key, endpoint);
+    }
+    return endpoint;
+  }
+
+  revision(domain: string, revId: number): Promise<RevisionLookup> {
+    return this.endpoint(domain).revisions.submit(revId);
+  }
+
+  page(domain: string, title: string): Promise<TitleLookup> {
+    return this.endpoint(domain).titles.submit(title);
+  }
+
+  /** Requests sent so far, over all domains. */
+  get requests(): number {
+    let n = 0;
+    for (const e of this.endpoints.values()) n += e.api.requests;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.endpoints.values()].map((e) => e.close()));
+    this.endpoints.clear();
+  }
+}
+
+// One gateway per configuration object, shared by every step of every rule that uses it, so batches and
+// connection pools span rules. Reference-counted: the last step to close it closes the connections.
+const gateways = new WeakMap<MediaWikiConfig, { gateway: MediaWikiGateway; users: number }>();
+
+export function acquireGateway(settings: MediaWikiConfig): { gateway: MediaWikiGateway; release: () => Promise<void> } {
+  let entry = gateways.get(settings);
+  if (!entry) {
+    entry = { gateway: new MediaWikiGateway(settings), users: 0 };
+    gateways.set(settings, entry);
+  }
+  entry.users += 1;
+  const held = entry;
+  let released = false;
+  return {
+    gateway: held.gateway,
+    release: async () => {
+      if (released) return;
+      released = true;
+      held.users -= 1;
+      if (held.users === 0) {
+        gateways.delete(settings);
+        await held.gateway.close();
+      }
+    },
+  };
+}

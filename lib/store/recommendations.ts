@@ -1,0 +1,356 @@
+// The recommendation state in PostgreSQL: batched reads of page states and batched, idempotent,
+// forward-only writes of revisions and feedback. Events of a consumer batch share one transaction.
+//
+// Writes go through a group-commit batcher: rows of concurrent events are collected for a few ms and
+// written with one multi-row statement per table (INSERT ... SELECT FROM unnest(...)), so the round trips
+// per flush are constant, not per event. Each event's promise resolves once its transaction committed.
+// Statuses use read-modify-write under transaction-scoped advisory locks, taken in sorted order, so the
+// pure precedence function (status-precedence.ts) decides, and concurrent writers cannot deadlock or race.
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient } from './pool.ts';
+import { MicroBatcher } from '../mediawiki/micro-batcher.ts';
+import { isConflict, toStoreError } from './db-errors.ts';
+import { nextStatus, isStatus, type StatusObservation } from './status-precedence.ts';
+import type { FeedbackDecision } from './feedback.ts';
+import type { ImageChangeRow, PageStateRow, RevisionRows, StatusRow, UnprocessableRow } from './revision-rows.ts';
+
+export interface StoredPageState {
+  wiki: string;
+  pageId: number;
+  revId: number;
+  images: string[];
+}
+
+/** One event's writes. */
+export interface WriteItem {
+  revision?: RevisionRows;
+  feedback?: FeedbackDecision & { pageId: number };
+  unprocessable?: UnprocessableRow[];
+}
+
+export interface StoreOptions {
+  /** Longest a write waits for others to share its transaction (default 5 ms). */
+  lingerMs?: number;
+  /** Most events per transaction (default 500). */
+  maxBatch?: number;
+}
+
+export interface StoreStats {
+  /** Write transactions committed (one per flush, plus one per item when a flush had to be split). */
+  transactions: number;
+  /** SQL statements sent by write flushes, BEGIN/COMMIT included. */
+  statements: number;
+}
+
+const ATTEMPTS_ON_CONFLICT = 3;
+
+/** 64-bit advisory lock key of a status row; sorted before locking so every writer locks in one order. */
+function lockKey(wiki: string, pageId: number, image: string): bigint {
+  const digest = createHash('sha256').update(`${wiki}\u0000${pageId}\u0000${image}`).digest();
+  return digest.readBigInt64BE(0);
+}
+
+const statusKey = (r: { wiki: string; pageId: number; image: string }) => `${r.wiki}\u0000${r.pageId}\u0000${r.image}`;
+const pageKey = (r: { wiki: string; pageId: number }) => `${r.wiki}\u0000${r.pageId}`;
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function feedbackStatusRow(f: FeedbackDecision & { pageId: number }): StatusRow {
+  return {
+    wiki: f.wiki,
+    pageId: f.pageId,
+    image: f.image,
+    status: f.status,
+    reasons: f.reasons,
+    source: f.source,
+    eventTime: f.eventTime,
+    revId: null,
+    eventId: f.eventId,
+  };
+}
+
+export class RecommendationStore {
+  private readonly writes: MicroBatcher<WriteItem, Error | null>;
+  private readonly reads: MicroBatcher<{ wiki: string; pageId: number }, StoredPageState | null>;
+  readonly stats: StoreStats = { transactions: 0, statements: 0 };
+
+  constructor(
+    private readonly pool: Pool,
+    options: StoreOptions = {},
+  ) {
+    const lingerMs = options.lingerMs ?? 5;
+    const maxSize = options.maxBatch ?? 500;
+    // One write transaction at a time per process: while it commits the next batch fills (group commit).
+    this.writes = new MicroBatcher({ maxSize, lingerMs, maxInFlight: 1, flush: (items) => this.flushWrites(items) });
+    this.reads = new MicroBatcher({ maxSize, lingerMs, maxInFlight: 4, flush: (keys) => this.readStates(keys) });
+  }
+
+  /** Write batches flushed so far (each is one transaction unless it had to be split). */
+  get writeBatches(): number {
+    return this.writes.stats.batches;
+  }
+
+  /** The stored image state of a page, or null; concurrent calls share one query. */
+  pageState(wiki: string, pageId: number): Promise<StoredPageState | null> {
+    return this.reads.submit({ wiki, pageId });
+  }
+
+  /** Resolves once the rows are committed; rejects with a RouterError (DatabaseUnavailableError when down). */
+  async write(item: WriteItem): Promise<void> {
+    const error = await this.writes.submit(item);
+    if (error) throw error;
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all([this.writes.idle(), this.reads.idle()]);
+  }
+
+  private async readStates(keys: Array<{ wiki: string; pageId: number }>): Promise<Array<StoredPageState | null>> {
+    let rows: Array<{ wiki: string; page_id: string; rev_id: string; images: string[] }>;
+    try {
+      ({ rows } = await this.pool.query(
+        `SELECT s.wiki, s.page_id, s.rev_id, s.images
+           FROM page_image_state s
+           JOIN unnest($1::text[], $2::bigint[]) AS k(wiki, page_id) ON s.wiki = k.wiki AND s.page_id = k.page_id`,
+        [keys.map((k) => k.wiki), keys.map((k) => k.pageId)],
+      ));
+    } catch (err) {
+      throw toStoreError(err, 'reading page_image_state');
+    }
+    const byKey = new Map(rows.map((r) => [pageKey({ wiki: r.wiki, pageId: Number(r.page_id) }), r]));
+    return keys.map((k) => {
+      const r = byKey.get(pageKey(k));
+      return r ? { wiki: r.wiki, pageId: Number(r.page_id), revId: Number(r.rev_id), images: r.images } : null;
+    });
+  }
+
+  private async flushWrites(items: WriteItem[]): Promise<Array<Error | null>> {
+    try {
+      await this.transaction(items);
+      return items.map(() => null);
+    } catch (err) {
+      const error = toStoreError(err, 'writing recommendation state');
+      // A row the database refuses must not fail the other events of the batch: write them one by one.
+      if (error.retriable || items.length === 1) return items.map(() => error);
+      const results: Array<Error | null> = [];
+      for (const item of items) {
+        try {
+          await this.transaction([item]);
+          results.push(null);
+        } catch (single) {
+          results.push(toStoreError(single, 'writing recommendation state'));
+        }
+      }
+      return results;
+    }
+  }
+
+  private async transaction(items: WriteItem[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await this.query(client, 'BEGIN');
+        await this.writeAll(client, items);
+        await this.query(client, 'COMMIT');
+        this.stats.transactions += 1;
+        return;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        if (attempt < ATTEMPTS_ON_CONFLICT && isConflict(err)) continue;
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  private async query(client: PoolClient, text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {
+    this.stats.statements += 1;
+    return client.query(text, values);
+  }
+
+  private async writeAll(client: PoolClient, items: WriteItem[]): Promise<void> {
+    const unprocessable: UnprocessableRow[] = [];
+    const changes: ImageChangeRow[] = [];
+    const pages = new Map<string, PageStateRow>();
+    const statuses: StatusRow[] = [];
+    const accepted: StatusRow[] = [];
+    for (const item of items) {
+      unprocessable.push(...(item.unprocessable ?? []), ...(item.revision?.unprocessable ?? []));
+      if (item.revision) {
+        changes.push(...item.revision.changes);
+        statuses.push(...item.revision.statuses);
+        const page = item.revision.page;
+        // One row per page per statement (ON CONFLICT cannot touch a row twice): the newest revision wins.
+        if (page) {
+          const prior = pages.get(pageKey(page));
+          if (!prior || page.revId > prior.revId) pages.set(pageKey(page), page);
+        }
+      }
+      if (item.feedback) {
+        const row = feedbackStatusRow(item.feedback);
+        statuses.push(row);
+        if (row.status === 'accepted') accepted.push(row);
+      }
+    }
+    if (unprocessable.length > 0) await this.insertUnprocessable(client, unprocessable);
+    if (changes.length > 0) await this.insertChanges(client, changes);
+    if (pages.size > 0) await this.upsertPages(client, [...pages.values()]);
+    if (statuses.length > 0) await this.mergeStatuses(client, statuses);
+    if (accepted.length > 0) await this.markAccepted(client, accepted);
+  }
+
+  private async insertUnprocessable(client: PoolClient, rows: UnprocessableRow[]): Promise<void> {
+    rows.sort((a, b) => byText(a.wiki, b.wiki) || byText(a.ref, b.ref));
+    await this.query(
+      client,
+      `INSERT INTO unprocessable_event (wiki, ref, reason, page_id, stream, event_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+       ON CONFLICT (wiki, ref) DO NOTHING`,
+      [rows.map((r) => r.wiki), rows.map((r) => r.ref), rows.map((r) => r.reason), rows.map((r) => r.pageId), rows.map((r) => r.stream), rows.map((r) => r.eventId)],
+    );
+  }
+
+  private async insertChanges(client: PoolClient, rows: ImageChangeRow[]): Promise<void> {
+    rows.sort((a, b) => byText(a.wiki, b.wiki) || a.revId - b.revId || byText(a.image, b.image) || byText(a.change, b.change));
+    // An image added after its suggestion was accepted came from the suggestion, whatever the edit summary says.
+    await this.query(
+      client,
+      `INSERT INTO image_change (wiki, page_id, rev_id, image, change, rev_timestamp, by_suggestion, event_id)
+       SELECT r.wiki, r.page_id, r.rev_id, r.image, r.change, r.rev_timestamp,
+              r.by_suggestion OR (r.change = 'added' AND EXISTS (
+                SELECT 1 FROM recommendation_status s
+                 WHERE s.wiki = r.wiki AND s.page_id = r.page_id AND s.image = r.image AND s.status = 'accepted')),
+              r.event_id
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[])
+              AS r(wiki, page_id, rev_id, image, change, rev_timestamp, by_suggestion, event_id)
+       ON CONFLICT (wiki, rev_id, image, change) DO NOTHING`,
+      [
+        rows.map((r) => r.wiki),
+        rows.map((r) => r.pageId),
+        rows.map((r) => r.revId),
+        rows.map((r) => r.image),
+        rows.map((r) => r.change),
+        rows.map((r) => r.revTimestamp),
+        rows.map((r) => r.bySuggestion),
+        rows.map((r) => r.eventId),
+      ],
+    );
+  }
+
+  private async upsertPages(client: PoolClient, rows: PageStateRow[]): Promise<void> {
+    rows.sort((a, b) => byText(a.wiki, b.wiki) || a.pageId - b.pageId);
+    // Image names never contain '|', so a joined string carries each row's array through unnest.
+    await this.query(
+      client,
+      `INSERT INTO page_image_state AS p (wiki, page_id, page_title, rev_id, rev_timestamp, images, illustrated, illustrated_by_suggestion, updated_at)
+       SELECT r.wiki, r.page_id, r.page_title, r.rev_id, r.rev_timestamp, string_to_array(r.images, '|'), r.images <> '',
+              CASE WHEN r.images = '' THEN NULL ELSE EXISTS (
+                SELECT 1 FROM image_change c
+                 WHERE c.wiki = r.wiki AND c.page_id = r.page_id AND c.change = 'added' AND c.by_suggestion
+                   AND c.image = ANY (string_to_array(r.images, '|'))) END,
+              now()
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[])
+              AS r(wiki, page_id, page_title, rev_id, rev_timestamp, images)
+       ON CONFLICT (wiki, page_id) DO UPDATE SET
+              page_title = excluded.page_title,
+              rev_id = excluded.rev_id,
+              rev_timestamp = excluded.rev_timestamp,
+              images = excluded.images,
+              illustrated = excluded.illustrated,
+              illustrated_by_suggestion = excluded.illustrated_by_suggestion,
+              updated_at = excluded.updated_at
+        WHERE excluded.rev_id > p.rev_id`,
+      [
+        rows.map((r) => r.wiki),
+        rows.map((r) => r.pageId),
+        rows.map((r) => r.title),
+        rows.map((r) => r.revId),
+        rows.map((r) => r.revTimestamp),
+        rows.map((r) => r.images.join('|')),
+      ],
+    );
+  }
+
+  private async mergeStatuses(client: PoolClient, incoming: StatusRow[]): Promise<void> {
+    // Fold the batch first (the precedence is order-independent), then against the stored rows.
+    const winners = new Map<string, StatusRow>();
+    for (const row of incoming) winners.set(statusKey(row), nextStatus(winners.get(statusKey(row)) ?? null, row));
+    const rows = [...winners.values()];
+    const locks = [...new Set(rows.map((r) => lockKey(r.wiki, r.pageId, r.image)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    await this.query(client, 'SELECT pg_advisory_xact_lock(l.k) FROM unnest($1::bigint[]) AS l(k)', [
+      locks.map(String),
+    ]);
+    const { rows: stored } = await this.query(
+      client,
+      `SELECT s.wiki, s.page_id, s.image, s.status, s.event_dt, s.rev_id
+         FROM recommendation_status s
+         JOIN unnest($1::text[], $2::bigint[], $3::text[]) AS k(wiki, page_id, image)
+           ON s.wiki = k.wiki AND s.page_id = k.page_id AND s.image = k.image`,
+      [rows.map((r) => r.wiki), rows.map((r) => r.pageId), rows.map((r) => r.image)],
+    );
+    const current = new Map<string, StatusObservation>();
+    for (const s of stored) {
+      if (!isStatus(s.status)) continue;
+      const key = statusKey({ wiki: String(s.wiki), pageId: Number(s.page_id), image: String(s.image) });
+      current.set(key, { status: s.status, eventTime: (s.event_dt as Date).getTime(), revId: s.rev_id === null ? null : Number(s.rev_id) });
+    }
+    const changed = rows.filter((r) => {
+      const existing = current.get(statusKey(r));
+      return existing === undefined || nextStatus<StatusObservation>(existing, r) === r;
+    });
+    if (changed.length === 0) return;
+    changed.sort((a, b) => byText(a.wiki, b.wiki) || a.pageId - b.pageId || byText(a.image, b.image));
+    await this.query(
+      client,
+      `INSERT INTO recommendation_status AS s (wiki, page_id, image, status, reasons, source, event_dt, rev_id, event_id, updated_at)
+       SELECT r.wiki, r.page_id, r.image, r.status, string_to_array(r.reasons, '|'), r.source, r.event_dt, r.rev_id, r.event_id, now()
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::bigint[], $9::text[])
+              AS r(wiki, page_id, image, status, reasons, source, event_dt, rev_id, event_id)
+       ON CONFLICT (wiki, page_id, image) DO UPDATE SET
+              status = excluded.status, reasons = excluded.reasons, source = excluded.source, event_dt = excluded.event_dt,
+              rev_id = excluded.rev_id, event_id = excluded.event_id, updated_at = excluded.updated_at`,
+      [
+        changed.map((r) => r.wiki),
+        changed.map((r) => r.pageId),
+        changed.map((r) => r.image),
+        changed.map((r) => r.status),
+        changed.map((r) => r.reasons.filter((x) => !x.includes('|')).join('|')),
+        changed.map((r) => r.source),
+        changed.map((r) => new Date(r.eventTime).toISOString()),
+        changed.map((r) => r.revId),
+        changed.map((r) => r.eventId),
+      ],
+    );
+  }
+
+  /** An accepted suggestion marks the image's addition (past or future) and the page as illustrated through it. */
+  private async markAccepted(client: PoolClient, rows: StatusRow[]): Promise<void> {
+    rows.sort((a, b) => byText(a.wiki, b.wiki) || a.pageId - b.pageId || byText(a.image, b.image));
+    const params = [rows.map((r) => r.wiki), rows.map((r) => r.pageId), rows.map((r) => r.image)];
+    await this.query(
+      client,
+      `WITH k AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) AS k(wiki, page_id, image)),
+            changes AS (
+              UPDATE image_change c SET by_suggestion = true FROM k
+               WHERE c.wiki = k.wiki AND c.page_id = k.page_id AND c.image = k.image AND c.change = 'added' AND NOT c.by_suggestion)
+       UPDATE page_image_state p SET illustrated_by_suggestion = true FROM k
+        WHERE p.wiki = k.wiki AND p.page_id = k.page_id AND k.image = ANY (p.images) AND p.illustrated_by_suggestion IS NOT TRUE`,
+      params,
+    );
+  }
+}
+
+// One store per pool: every rule of a router shares its batches and transactions.
+const stores = new WeakMap<Pool, RecommendationStore>();
+
+export function storeFor(pool: Pool, options?: StoreOptions): RecommendationStore {
+  let store = stores.get(pool);
+  if (!store) {
+    store = new RecommendationStore(pool, options);
+    stores.set(pool, store);
+  }
+  return store;
+}

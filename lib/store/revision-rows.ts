@@ -1,0 +1,140 @@
+// Builds the rows one revision's image diff writes: the page's new image set, the added/removed log, and
+// applied/removed statuses for the pairs it touched. Pure, so the shapes are unit-tested without a database.
+import type { RecommendationStatus } from './status-precedence.ts';
+
+/** What image_diff reports about one revision (also its step result). */
+export interface PageImageChange {
+  wiki: string;
+  domain: string;
+  pageId: number;
+  title: string;
+  revId: number;
+  parentRevId: number | null;
+  revTimestamp: string | null;
+  /** The revision's images; null when its text is unavailable (hidden or unknown revision). */
+  images: string[] | null;
+  /** False when the parent's images are unknown (parent text hidden): no added/removed is claimed. */
+  parentKnown: boolean;
+  added: string[];
+  removed: string[];
+  changed: boolean;
+  /** The edit summary carries an Android "add image" tag. */
+  bySuggestion: boolean;
+  suggestionTag: 'top' | 'infobox' | null;
+  isRevert: boolean;
+  /** Why the revision's text is unavailable, when it is. */
+  unavailable: 'revision_missing' | 'revision_hidden' | null;
+  eventId: string | null;
+  /** Event time in ms, used when the revision has no timestamp. */
+  eventTime: number;
+}
+
+export interface PageStateRow {
+  wiki: string;
+  pageId: number;
+  title: string;
+  revId: number;
+  revTimestamp: string | null;
+  images: string[];
+}
+
+export interface ImageChangeRow {
+  wiki: string;
+  pageId: number;
+  revId: number;
+  image: string;
+  change: 'added' | 'removed';
+  revTimestamp: string | null;
+  bySuggestion: boolean;
+  eventId: string | null;
+}
+
+export interface StatusRow {
+  wiki: string;
+  pageId: number;
+  image: string;
+  status: RecommendationStatus;
+  reasons: string[];
+  source: string;
+  eventTime: number;
+  revId: number | null;
+  eventId: string | null;
+}
+
+export interface UnprocessableRow {
+  wiki: string;
+  ref: string;
+  reason: 'revision_missing' | 'revision_hidden' | 'page_missing' | 'title_invalid';
+  pageId: number | null;
+  stream: string | null;
+  eventId: string | null;
+}
+
+export interface RevisionRows {
+  page: PageStateRow | null;
+  changes: ImageChangeRow[];
+  statuses: StatusRow[];
+  unprocessable: UnprocessableRow[];
+}
+
+/** The `source` of statuses derived from edits. */
+export const EDIT_SOURCE = 'mediawiki.revision-create';
+
+export function revisionRows(change: PageImageChange): RevisionRows {
+  if (change.images === null) {
+    return {
+      page: null,
+      changes: [],
+      statuses: [],
+      unprocessable: [
+        {
+          wiki: change.wiki,
+          ref: `rev:${change.revId}`,
+          reason: change.unavailable ?? 'revision_missing',
+          pageId: change.pageId,
+          stream: null,
+          eventId: change.eventId,
+        },
+      ],
+    };
+  }
+  const timestamp = change.revTimestamp === null ? NaN : Date.parse(change.revTimestamp);
+  const eventTime = Number.isNaN(timestamp) ? change.eventTime : timestamp;
+  const changeRow = (image: string, kind: 'added' | 'removed'): ImageChangeRow => ({
+    wiki: change.wiki,
+    pageId: change.pageId,
+    revId: change.revId,
+    image,
+    change: kind,
+    revTimestamp: change.revTimestamp,
+    bySuggestion: kind === 'added' && change.bySuggestion,
+    eventId: change.eventId,
+  });
+  const statusRow = (image: string, status: 'applied' | 'removed'): StatusRow => ({
+    wiki: change.wiki,
+    pageId: change.pageId,
+    image,
+    status,
+    reasons: [],
+    source: EDIT_SOURCE,
+    eventTime,
+    revId: change.revId,
+    eventId: change.eventId,
+  });
+  // With the parent unknown nothing is claimed as added or removed; the page's current set is still true.
+  const added = change.parentKnown ? change.added : [];
+  const removed = change.parentKnown ? change.removed : [];
+  return {
+    page: {
+      wiki: change.wiki,
+      pageId: change.pageId,
+      title: change.title,
+      revId: change.revId,
+      revTimestamp: change.revTimestamp,
+      images: [...new Set(change.images)].sort(),
+    },
+    changes: [...added.map((i) => changeRow(i, 'added')), ...removed.map((i) => changeRow(i, 'removed'))],
+    statuses: [...added.map((i) => statusRow(i, 'applied')), ...removed.map((i) => statusRow(i, 'removed'))],
+    unprocessable: [],
+  };
+}

@@ -1,0 +1,55 @@
+// The rows one revision writes: page state, the added/removed log, and applied/removed statuses.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { revisionRows, EDIT_SOURCE, type PageImageChange } from '../../../lib/store/revision-rows.ts';
+
+const change = (over: Partial<PageImageChange>): PageImageChange => ({
+  wiki: 'enwiki',
+  domain: 'en.wikipedia.org',
+  pageId: 7,
+  title: 'Page',
+  revId: 100,
+  parentRevId: 99,
+  revTimestamp: '2024-01-01T00:00:00Z',
+  images: ['A.jpg', 'B.jpg'],
+  parentKnown: true,
+  added: ['B.jpg'],
+  removed: ['C.jpg'],
+  changed: true,
+  bySuggestion: true,
+  suggestionTag: 'top',
+  isRevert: false,
+  unavailable: null,
+  eventId: 'ev',
+  eventTime: 0,
+  ...over,
+});
+
+test('an edit writes the new image set, one log row per change and a status per touched image', () => {
+  const rows = revisionRows(change({}));
+  assert.deepEqual(rows.page, { wiki: 'enwiki', pageId: 7, title: 'Page', revId: 100, revTimestamp: '2024-01-01T00:00:00Z', images: ['A.jpg', 'B.jpg'] });
+  assert.deepEqual(rows.changes.map((c) => [c.image, c.change, c.bySuggestion]), [['B.jpg', 'added', true], ['C.jpg', 'removed', false]]);
+  assert.deepEqual(rows.statuses.map((s) => [s.image, s.status, s.revId, s.source, s.eventTime]), [
+    ['B.jpg', 'applied', 100, EDIT_SOURCE, Date.parse('2024-01-01T00:00:00Z')],
+    ['C.jpg', 'removed', 100, EDIT_SOURCE, Date.parse('2024-01-01T00:00:00Z')],
+  ]);
+  assert.deepEqual(rows.unprocessable, []);
+});
+
+test('with the parent unknown only the current image set is written', () => {
+  const rows = revisionRows(change({ parentKnown: false }));
+  assert.ok(rows.page);
+  assert.deepEqual(rows.changes, []);
+  assert.deepEqual(rows.statuses, []);
+});
+
+test('an unavailable revision writes only an unprocessable row', () => {
+  const rows = revisionRows(change({ images: null, unavailable: 'revision_hidden', added: [], removed: [] }));
+  assert.equal(rows.page, null);
+  assert.deepEqual(rows.unprocessable, [{ wiki: 'enwiki', ref: 'rev:100', reason: 'revision_hidden', pageId: 7, stream: null, eventId: 'ev' }]);
+});
+
+test('a revision without timestamp takes the event time for its statuses', () => {
+  const rows = revisionRows(change({ revTimestamp: null, eventTime: 1234 }));
+  assert.equal(rows.statuses[0]!.eventTime, 1234);
+});
