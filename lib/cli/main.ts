@@ -13,6 +13,7 @@ import { extractImagesCommand } from './extract-images-command.ts';
 import { runCommand } from './run-command.ts';
 import { redriveCommand } from './redrive-command.ts';
 import { RuleLoadError } from '../engine/router.ts';
+import { demoCommand } from '../demo/run-demo.ts';
 
 const DEFAULT_CONFIG = process.env.IMAGEMATCHING_ROUTER_CONFIG ?? 'config.yaml';
 
@@ -52,6 +53,13 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .action(async (opts: { config: string }) => {
       process.exitCode = await runCommand(opts);
+    });
+
+  program
+    .command('demo')
+    .description('run the real pipeline on a bundled sample: no Kafka, no database server, no network')
+    .action(async () => {
+      process.exitCode = await demoCommand();
     });
 
   program

@@ -1,0 +1,142 @@
+// A local stand-in for the MediaWiki Action API over real HTTP (used by the demo and the tests): serves revisions, titles and siteinfo
+// from in-memory fixtures, records every request, and fails on demand (HTTP errors, maxlag, slowness).
+// The first path segment may name the wiki domain (api_url `http://127.0.0.1:PORT/{domain}/w/api.php`).
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+
+export interface FakeRevision {
+  revId: number;
+  pageId: number;
+  title: string;
+  parentId: number | null;
+  timestamp: string;
+  /** null: the text is revision-deleted (texthidden). */
+  text: string | null;
+}
+
+export interface FakeRequest {
+  domain: string;
+  params: URLSearchParams;
+  headers: IncomingHttpHeaders;
+}
+
+/** A canned answer for the next request(s), instead of the fixture data. */
+export interface Failure {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export class FakeMediaWiki {
+  readonly revisions = new Map<number, FakeRevision>();
+  /** Display title (spaces) → page id; redirects map display title → display title. */
+  readonly pages = new Map<string, number>();
+  readonly redirects = new Map<string, string>();
+  readonly requests: FakeRequest[] = [];
+  /** Answers to give before serving fixtures again, first in first out. */
+  readonly failures: Failure[] = [];
+  /** Most revisions per answer with content, to exercise `continue` (Infinity: no limit). */
+  contentLimit = Infinity;
+  delayMs = 0;
+  port = 0;
+  private server: Server | null = null;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/{domain}/w/api.php`;
+  }
+
+  addRevision(revision: FakeRevision): void {
+    this.revisions.set(revision.revId, revision);
+    this.pages.set(revision.title.replace(/_/g, ' '), revision.pageId);
+  }
+
+  requestsFor(param: string): FakeRequest[] {
+    return this.requests.filter((r) => r.params.has(param));
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const domain = url.pathname.split('/')[1] ?? '';
+      this.requests.push({ domain, params: url.searchParams, headers: req.headers });
+      const failure = this.failures.shift();
+      setTimeout(() => {
+        if (failure) {
+          res.writeHead(failure.status ?? 200, { 'content-type': 'application/json', ...(failure.headers ?? {}) });
+          res.end(typeof failure.body === 'string' ? failure.body : JSON.stringify(failure.body ?? {}));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(this.answer(url.searchParams)));
+      }, this.delayMs);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  private answer(params: URLSearchParams): unknown {
+    if (params.get('meta') === 'siteinfo') {
+      return { batchcomplete: true, query: { namespaces: { '6': { id: 6, name: 'File', canonical: 'File' }, '-2': { id: -2, name: 'Media', canonical: 'Media' } }, namespacealiases: [{ id: 6, alias: 'Image' }] } };
+    }
+    if (params.has('revids')) return this.revisionAnswer(params.get('revids')!.split('|').map(Number));
+    if (params.has('titles')) return this.titleAnswer(params.get('titles')!.split('|'));
+    return { error: { code: 'badvalue', info: 'unsupported request' } };
+  }
+
+  private revisionAnswer(ids: number[]): unknown {
+    const pages = new Map<number, { pageid: number; ns: number; title: string; revisions: unknown[] }>();
+    const badrevids: Record<string, { revid: number; missing: true }> = {};
+    let served = 0;
+    let truncated = false;
+    for (const id of ids) {
+      const rev = this.revisions.get(id);
+      if (!rev) {
+        badrevids[String(id)] = { revid: id, missing: true };
+        continue;
+      }
+      let page = pages.get(rev.pageId);
+      if (!page) {
+        page = { pageid: rev.pageId, ns: 0, title: rev.title.replace(/_/g, ' '), revisions: [] };
+        pages.set(rev.pageId, page);
+      }
+      const base = { revid: rev.revId, parentid: rev.parentId ?? 0, timestamp: rev.timestamp };
+      if (rev.text === null) {
+        page.revisions.push({ ...base, texthidden: true, slots: { main: { texthidden: true, contentmodel: 'wikitext' } } });
+      } else if (served >= this.contentLimit) {
+        truncated = true;
+        page.revisions.push({ ...base, slots: { main: { contentmodel: 'wikitext' } } });
+      } else {
+        served += 1;
+        page.revisions.push({ ...base, slots: { main: { contentmodel: 'wikitext', contentformat: 'text/x-wiki', content: rev.text } } });
+      }
+    }
+    // Real answers list pages in page-id order, not in request order: callers must map by revid.
+    const query: Record<string, unknown> = { pages: [...pages.values()].sort((a, b) => a.pageid - b.pageid) };
+    if (Object.keys(badrevids).length > 0) query.badrevids = badrevids;
+    return truncated ? { continue: { rvcontinue: 'x', continue: '||' }, query } : { batchcomplete: true, query };
+  }
+
+  private titleAnswer(titles: string[]): unknown {
+    const normalized: Array<{ from: string; to: string }> = [];
+    const redirects: Array<{ from: string; to: string }> = [];
+    const pages: unknown[] = [];
+    for (const asked of titles) {
+      let title = asked.replace(/_/g, ' ');
+      title = title.charAt(0).toUpperCase() + title.slice(1);
+      if (title !== asked) normalized.push({ from: asked, to: title });
+      const target = this.redirects.get(title);
+      if (target) {
+        redirects.push({ from: title, to: target });
+        title = target;
+      }
+      const pageId = this.pages.get(title);
+      pages.push(pageId === undefined ? { ns: 0, title, missing: true } : { pageid: pageId, ns: 0, title });
+    }
+    return { batchcomplete: true, query: { normalized, redirects, pages } };
+  }
+}
