@@ -11,7 +11,7 @@ export async function runCommand(opts: { config: string }): Promise<number> {
   const log = createLogger(config.log.level as Parameters<typeof createLogger>[0]);
   const metrics = createMetrics();
   const observer = new PrometheusObserver(metrics);
-  const router = await Router.start(config, { log, observer });
+  const router = await Router.start(config, { log, observer, io: observer });
   let admin: AttachedAdmin;
   try {
     admin = await attachAdmin(router, { log: log.child({ component: 'admin' }), metrics, observer });

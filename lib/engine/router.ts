@@ -21,7 +21,7 @@ import { createPool, type Pool } from '../store/pool.ts';
 import { migrate } from '../store/migrate.ts';
 import { ensureDatabase } from '../store/ensure-database.ts';
 import { RuleConsumer } from './rule-consumer.ts';
-import { noopObserver, type EngineObserver } from './observer.ts';
+import { noopObserver, type EngineObserver, type IoObserver } from './observer.ts';
 import { consumerGroupId, ruleTopics } from './topics.ts';
 import { retryTopicName } from './parking.ts';
 import type { RunnableStep } from './run-chain.ts';
@@ -36,6 +36,8 @@ export class RuleLoadError extends Error {
 export interface RouterOptions {
   log: Logger;
   observer?: EngineObserver;
+  /** Receives MediaWiki request and database write measurements. */
+  io?: IoObserver;
   handlers?: ReadonlyMap<string, AnyHandler>;
 }
 
@@ -88,7 +90,7 @@ export class Router {
     const router = new Router(config, producer, pool, log);
     router.closers.push(closeProducer, () => pool.end());
 
-    const env: HandlerEnvironment = { config, log, producer, pool };
+    const env: HandlerEnvironment = { config, log, producer, pool, ...(options.io ? { io: options.io } : {}) };
     for (const rule of enabled) {
       const compiled = compileRule(rule);
       const ruleLog = log.child({ rule: rule.name });

@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { RouterConfig } from '../config/schema.ts';
 import type { DeliveryReport, OutgoingMessage } from '../kafka/producer.ts';
 import type { Pool } from '../store/pool.ts';
+import type { IoObserver } from '../engine/observer.ts';
 
 export interface MessageSink {
   produce(message: OutgoingMessage): Promise<DeliveryReport>;
@@ -15,4 +16,6 @@ export interface HandlerEnvironment {
   readonly producer: MessageSink;
   /** Present when the router has a database; handlers that need one fail at start-up without it. */
   readonly pool?: Pool;
+  /** Receives MediaWiki request and database write measurements (metrics); optional. */
+  readonly io?: IoObserver;
 }

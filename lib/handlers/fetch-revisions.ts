@@ -57,8 +57,8 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
   description: "Fetch the wikitext of the event's revision and its parent (batched per wiki; stored parent images reused).",
   options: Options,
   create(options, env) {
-    const { gateway, release } = acquireGateway(env.config.mediawiki);
-    const store = options.use_stored_parent && env.pool ? storeFor(env.pool) : null;
+    const { gateway, release } = acquireGateway(env.config.mediawiki, env.io);
+    const store = options.use_stored_parent && env.pool ? storeFor(env.pool, undefined, env.io) : null;
     return {
       async run(ctx) {
         const event = readRevisionEvent(ctx.message);

@@ -66,7 +66,7 @@ export const imageDiffHandler: HandlerDefinition<typeof Options, HandlerEnvironm
   description: 'Images added and removed by a revision (from fetch_revisions), with the current image set.',
   options: Options,
   create(options, env) {
-    const gateway = options.namespaces === 'siteinfo' ? acquireGateway(env.config.mediawiki) : null;
+    const gateway = options.namespaces === 'siteinfo' ? acquireGateway(env.config.mediawiki, env.io) : null;
     return {
       async run(ctx) {
         const fetched = ctx.results[options.from] as FetchedRevisions | undefined;

@@ -23,7 +23,7 @@ export const recordFeedbackHandler: HandlerDefinition<typeof Options, HandlerEnv
   options: Options,
   create(options, env) {
     if (!env.pool) throw new Error('record_feedback needs a database (database.url)');
-    const store = storeFor(env.pool);
+    const store = storeFor(env.pool, undefined, env.io);
     return {
       async run(ctx) {
         const resolved = ctx.results[options.page_from] as { pageId?: unknown } | undefined;

@@ -26,7 +26,7 @@ export const recordPageImagesHandler: HandlerDefinition<typeof Options, HandlerE
   options: Options,
   create(options, env) {
     if (!env.pool) throw new Error('record_page_images needs a database (database.url)');
-    const store = storeFor(env.pool);
+    const store = storeFor(env.pool, undefined, env.io);
     return {
       async run(ctx) {
         const change = ctx.results[options.from] as PageImageChange | undefined;

@@ -42,8 +42,8 @@ export const resolvePageHandler: HandlerDefinition<typeof Options, HandlerEnviro
   description: 'Resolve a page title to its page id through the Action API (batched per wiki); unknown pages are recorded.',
   options: Options,
   create(options, env) {
-    const { gateway, release } = acquireGateway(env.config.mediawiki);
-    const store = env.pool ? storeFor(env.pool) : null;
+    const { gateway, release } = acquireGateway(env.config.mediawiki, env.io);
+    const store = env.pool ? storeFor(env.pool, undefined, env.io) : null;
     const templates = compileTemplateTree({ title: options.title, lang: options.lang, domain: options.domain, wiki: options.wiki });
     return {
       async run(ctx) {

@@ -5,6 +5,7 @@ import type { MediaWikiConfig } from '../config/schema.ts';
 import { PermanentError, TransientError } from '../errors.ts';
 import { isHostAllowed } from '../handlers/host-allowlist.ts';
 import { interpretApiResponse } from './api-response.ts';
+import type { IoObserver } from '../engine/observer.ts';
 
 /** Waits for one of `limit` slots; FIFO so a busy wiki cannot starve an early request. */
 export class Semaphore {
@@ -44,6 +45,8 @@ export class ActionApi {
   private readonly slots: Semaphore;
   /** Requests sent (successful or not), for metrics and the cost tests. */
   requests = 0;
+  /** Told about every request (status, latency, revisions asked for), e.g. for Prometheus. */
+  observer: IoObserver | undefined;
 
   constructor(
     readonly domain: string,
@@ -69,6 +72,10 @@ export class ActionApi {
   private async send(url: URL): Promise<Record<string, unknown>> {
     this.requests += 1;
     const where = `${this.domain} ${url.searchParams.get('action') ?? ''}`;
+    const started = performance.now();
+    const revids = url.searchParams.get('revids');
+    const report = (code: number | null) =>
+      this.observer?.apiRequest(this.domain, code, (performance.now() - started) / 1000, revids ? revids.split('|').length : undefined);
     let status: number;
     let body: string;
     let retryAfter: string | undefined;
@@ -89,8 +96,10 @@ export class ActionApi {
       retryAfter = Array.isArray(header) ? header[0] : header;
       body = await response.body.text();
     } catch (err) {
+      report(null);
       throw new TransientError(`mediawiki: ${where} request failed: ${(err as Error).message}`, { cause: err });
     }
+    report(status);
     const outcome = interpretApiResponse({ status, retryAfter, body });
     if (outcome.kind === 'ok') return outcome.json;
     if (outcome.kind === 'permanent') throw new PermanentError(`mediawiki: ${where}: ${outcome.message}`);

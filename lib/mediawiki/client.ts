@@ -2,6 +2,7 @@
 // and title look-ups of concurrent events into requests of up to `batch_size` ids, and a siteinfo cache.
 import type { MediaWikiConfig } from '../config/schema.ts';
 import { ActionApi } from './action-api.ts';
+import type { IoObserver } from '../engine/observer.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import { parseRevisions, revisionsQuery, type RevisionLookup } from './revisions.ts';
 import { parseTitles, titlesQuery, type TitleLookup } from './titles.ts';
@@ -87,6 +88,7 @@ export class MediaWikiGateway {
     let endpoint = this.endpoints.get(key);
     if (!endpoint) {
       endpoint = new WikiEndpoint(key, this.settings);
+      endpoint.api.observer = this.observer;
       this.endpoints.set(key, endpoint);
     }
     return endpoint;
@@ -98,6 +100,14 @@ export class MediaWikiGateway {
 
   page(domain: string, title: string): Promise<TitleLookup> {
     return this.endpoint(domain).titles.submit(title);
+  }
+
+  private observer: IoObserver | undefined;
+
+  /** Report every API request to `observer` (metrics), including those of endpoints already open. */
+  observe(observer: IoObserver | undefined): void {
+    this.observer = observer;
+    for (const e of this.endpoints.values()) e.api.observer = observer;
   }
 
   /** Requests sent so far, over all domains. */
@@ -117,12 +127,13 @@ export class MediaWikiGateway {
 // connection pools span rules. Reference-counted: the last step to close it closes the connections.
 const gateways = new WeakMap<MediaWikiConfig, { gateway: MediaWikiGateway; users: number }>();
 
-export function acquireGateway(settings: MediaWikiConfig): { gateway: MediaWikiGateway; release: () => Promise<void> } {
+export function acquireGateway(settings: MediaWikiConfig, observer?: IoObserver): { gateway: MediaWikiGateway; release: () => Promise<void> } {
   let entry = gateways.get(settings);
   if (!entry) {
     entry = { gateway: new MediaWikiGateway(settings), users: 0 };
     gateways.set(settings, entry);
   }
+  if (observer) entry.gateway.observe(observer);
   entry.users += 1;
   const held = entry;
   let released = false;

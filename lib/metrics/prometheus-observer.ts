@@ -1,7 +1,7 @@
 // The engine's EngineObserver backed by Prometheus metrics; it also keeps small per-rule tallies
 // (counts, lag, committed offsets) that the admin API shows under /v1/rules without parsing a scrape.
-import type { EngineObserver, EventOutcome } from '../engine/observer.ts';
-import type { Metrics } from './metrics.ts';
+import type { EngineObserver, EventOutcome, IoObserver } from '../engine/observer.ts';
+import { statusClass, type Metrics } from './metrics.ts';
 
 export interface RuleCounts {
   consumed: number;
@@ -40,7 +40,7 @@ const emptyCounts = (): RuleCounts => ({
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-export class PrometheusObserver implements EngineObserver {
+export class PrometheusObserver implements EngineObserver, IoObserver {
   private readonly counts = new Map<string, RuleCounts>();
   private readonly partitions = new Map<string, Map<string, PartitionSnapshot>>();
 
@@ -123,5 +123,16 @@ export class PrometheusObserver implements EngineObserver {
     let snapshot = byRule.get(key);
     if (!snapshot) byRule.set(key, (snapshot = { topic, partition, lag: null, committed: null }));
     return snapshot;
+  }
+
+  apiRequest(domain: string, status: number | null, seconds: number, revisions?: number): void {
+    this.metrics.mediawikiRequests.inc({ domain, status_class: statusClass(status) });
+    this.metrics.mediawikiRequestDuration.observe({ domain }, seconds);
+    if (revisions !== undefined) this.metrics.mediawikiRevisionsPerRequest.observe({ domain }, revisions);
+  }
+
+  dbWrite(operation: string, seconds: number, rowsByTable: Readonly<Record<string, number>>): void {
+    this.metrics.dbWriteDuration.observe({ operation }, seconds);
+    for (const [table, rows] of Object.entries(rowsByTable)) if (rows > 0) this.metrics.dbRowsWritten.inc({ table }, rows);
   }
 }

@@ -13,6 +13,7 @@ import { isConflict, toStoreError } from './db-errors.ts';
 import { nextStatus, isStatus, type StatusObservation } from './status-precedence.ts';
 import type { FeedbackDecision } from './feedback.ts';
 import type { ImageChangeRow, PageStateRow, RevisionRows, StatusRow, UnprocessableRow } from './revision-rows.ts';
+import type { IoObserver } from '../engine/observer.ts';
 
 export interface StoredPageState {
   wiki: string;
@@ -72,6 +73,8 @@ export class RecommendationStore {
   private readonly writes: MicroBatcher<WriteItem, Error | null>;
   private readonly reads: MicroBatcher<{ wiki: string; pageId: number }, StoredPageState | null>;
   readonly stats: StoreStats = { transactions: 0, statements: 0 };
+  /** Told about every committed write transaction (latency, rows per table), e.g. for Prometheus. */
+  observer: IoObserver | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -146,13 +149,15 @@ export class RecommendationStore {
 
   private async transaction(items: WriteItem[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
       const client = await this.pool.connect();
       let broken = false;
       try {
         await this.query(client, 'BEGIN');
-        await this.writeAll(client, items);
+        const rows = await this.writeAll(client, items);
         await this.query(client, 'COMMIT');
         this.stats.transactions += 1;
+        this.observer?.dbWrite('recommendation_state', (performance.now() - started) / 1000, rows);
         return;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {
@@ -171,7 +176,8 @@ export class RecommendationStore {
     return client.query(text, values);
   }
 
-  private async writeAll(client: PoolClient, items: WriteItem[]): Promise<void> {
+  /** Writes every row of the batch; returns how many rows each table was sent. */
+  private async writeAll(client: PoolClient, items: WriteItem[]): Promise<Record<string, number>> {
     const unprocessable: UnprocessableRow[] = [];
     const changes: ImageChangeRow[] = [];
     const pages = new Map<string, PageStateRow>();
@@ -200,6 +206,12 @@ export class RecommendationStore {
     if (pages.size > 0) await this.upsertPages(client, [...pages.values()]);
     if (statuses.length > 0) await this.mergeStatuses(client, statuses);
     if (accepted.length > 0) await this.markAccepted(client, accepted);
+    return {
+      unprocessable_event: unprocessable.length,
+      image_change: changes.length,
+      page_image_state: pages.size,
+      recommendation_status: statuses.length,
+    };
   }
 
   private async insertUnprocessable(client: PoolClient, rows: UnprocessableRow[]): Promise<void> {
@@ -346,11 +358,12 @@ export class RecommendationStore {
 // One store per pool: every rule of a router shares its batches and transactions.
 const stores = new WeakMap<Pool, RecommendationStore>();
 
-export function storeFor(pool: Pool, options?: StoreOptions): RecommendationStore {
+export function storeFor(pool: Pool, options?: StoreOptions, observer?: IoObserver): RecommendationStore {
   let store = stores.get(pool);
   if (!store) {
     store = new RecommendationStore(pool, options);
     stores.set(pool, store);
   }
+  if (observer) store.observer = observer;
   return store;
 }

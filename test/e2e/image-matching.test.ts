@@ -17,6 +17,7 @@ import { consumerSettings } from '../../lib/kafka/client-config.ts';
 import { KAFKA_BROKERS, createTestDatabase, uniqueName, waitFor } from '../helpers/services.ts';
 import { REPO, withProducer } from '../helpers/router-harness.ts';
 import { FakeMediaWiki } from '../helpers/mediawiki-server.ts';
+import { createMetrics, PrometheusObserver } from '../../lib/metrics/index.ts';
 
 const CORPUS_ARTICLE = join(REPO, '..', 'shared', 'corpus', 'wikitext', 'enwiki', 'toronto.txt');
 // Corpus text is CC BY-SA (Wikipedia contributors, via wtf_wikipedia); the fixture is the project's own.
@@ -51,6 +52,8 @@ function history(base: number): Revision[] {
 }
 
 describe('image matching end to end', { timeout: 240_000 }, () => {
+  const metrics = createMetrics();
+  const io = new PrometheusObserver(metrics);
   const runId = uniqueName('run');
   const prefix = uniqueName('e2e').replace(/[^a-z0-9-]/g, '');
   const service = uniqueName('imr-e2e');
@@ -194,7 +197,7 @@ log: {level: ${process.env.TEST_LOG_LEVEL ?? 'warn'}}
 `,
       {},
     );
-    router = await Router.start(config, { log: createLogger(config.log.level as Parameters<typeof createLogger>[0]) });
+    router = await Router.start(config, { log: createLogger(config.log.level as Parameters<typeof createLogger>[0]), io });
   });
 
   after(async () => {
@@ -238,6 +241,16 @@ log: {level: ${process.env.TEST_LOG_LEVEL ?? 'warn'}}
       { wiki: 'enwiki', ref: 'title:No_such_page', reason: 'page_missing' },
     ]);
     assert.ok(api.requests.length >= 2, 'the maxlag answer was retried');
+
+    // The I/O edges report to metrics: every API request (the lagged answer is a 2xx with an error body) and
+    // the rows written per table.
+    const scrape = await metrics.registry.getMetricsAsJSON();
+    const values = (name: string) => scrape.find((m) => m.name === name)?.values ?? [];
+    const apiCount = values('imagematching_router_mediawiki_requests_total').reduce((n, v) => n + Number(v.value), 0);
+    assert.equal(apiCount, api.requests.length, 'one request metric per API request');
+    const rows = Object.fromEntries(values('imagematching_router_db_rows_written_total').map((v) => [v.labels.table, Number(v.value)]));
+    assert.ok(rows.page_image_state! >= 3 && rows.recommendation_status! >= 3, JSON.stringify(rows));
+    assert.ok(values('imagematching_router_db_write_duration_seconds').length > 0);
   });
 
   test('a page whose revisions arrived newest first ends in the same state as one read in order', () => {

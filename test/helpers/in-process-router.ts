@@ -21,7 +21,7 @@ export async function startInProcessRouter(configFile: string, options: { token?
   const log = options.log ?? (process.env.TEST_LOG_LEVEL ? createLogger(process.env.TEST_LOG_LEVEL as 'debug') : silentLogger);
   const metrics = createMetrics();
   const observer = new PrometheusObserver(metrics);
-  const router = await Router.start(config, { log, observer });
+  const router = await Router.start(config, { log, observer, io: observer });
   // Port 0: parallel test files never collide on admin.listen.
   const admin = await attachAdmin(router, { log, metrics, observer, listen: '127.0.0.1:0', token: options.token });
   return {
