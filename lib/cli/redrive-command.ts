@@ -6,7 +6,10 @@ import { ConfigError } from '../errors.ts';
 import { KafkaConsumerClient, topicEnd } from '../kafka/consumer.ts';
 import { KafkaProducer } from '../kafka/producer.ts';
 import { consumerSettings, producerSettings } from '../kafka/client-config.ts';
-import { buildRedriveMessage, deadLetterTopicName, parseDeadLetter } from '../engine/parking.ts';
+import { buildRedriveMessage, deadLetterTopicName, parseDeadLetter, type DeadLetterEnvelope } from '../engine/parking.ts';
+import { FileTopicSink, topicFile, type FileRecord } from '../sources/file-log.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RouterConfig } from '../config/schema.ts';
 
 export interface RedriveFilter {
@@ -30,7 +33,51 @@ export async function redriveCommand(opts: { config: string; rule?: string; sinc
   return 0;
 }
 
+function selected(envelope: DeadLetterEnvelope, filter: RedriveFilter): boolean {
+  const failedAt = new Date(envelope.failed_at);
+  if (filter.rule && envelope.rule !== filter.rule) return false;
+  if (filter.since && failedAt < filter.since) return false;
+  if (filter.until && failedAt >= filter.until) return false;
+  return true;
+}
+
+function describe(envelope: DeadLetterEnvelope, dryRun: boolean): string {
+  return `${dryRun ? 'would redrive' : 'redrive'} ${envelope.source.topic}/${envelope.source.partition}@${envelope.source.offset} rule=${envelope.rule} error=${envelope.error.class}: ${envelope.error.message}`;
+}
+
+/** Without Kafka, dead letters are a JSON-lines file and retry topics are files the router reads back. */
+async function redriveFiles(config: RouterConfig, filter: RedriveFilter, dryRun: boolean, print: (line: string) => void) {
+  const dir = join(config.source.state_dir, 'topics');
+  const file = topicFile(dir, deadLetterTopicName(config.service.name));
+  let scanned = 0;
+  let redriven = 0;
+  if (!existsSync(file)) return { scanned, redriven };
+  const sink = new FileTopicSink(dir);
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      scanned++;
+      let envelope: DeadLetterEnvelope;
+      try {
+        const record = JSON.parse(line) as FileRecord;
+        envelope = parseDeadLetter(Buffer.from(record.value, record.value_encoding === 'base64' ? 'base64' : 'utf8'));
+      } catch (err) {
+        print(`skipped line ${scanned} of ${file}: ${(err as Error).message}`);
+        continue;
+      }
+      if (!selected(envelope, filter)) continue;
+      print(describe(envelope, dryRun));
+      if (!dryRun) await sink.produce(buildRedriveMessage(config.service.name, envelope, Date.now()));
+      redriven++;
+    }
+  } finally {
+    await sink.close();
+  }
+  return { scanned, redriven };
+}
+
 export async function redrive(config: RouterConfig, filter: RedriveFilter, dryRun: boolean, print: (line: string) => void = () => undefined) {
+  if (config.source.type !== 'kafka') return redriveFiles(config, filter, dryRun, print);
   const topic = deadLetterTopicName(config.service.name);
   const settings = consumerSettings(config.kafka, `${config.service.name}-redrive-${randomUUID()}`);
   const ends = await topicEnd(settings, topic);
@@ -57,11 +104,8 @@ export async function redrive(config: RouterConfig, filter: RedriveFilter, dryRu
           print(`skipped ${topic}/${message.partition}@${message.offset}: ${(err as Error).message}`);
           continue;
         }
-        const failedAt = new Date(envelope.failed_at);
-        if (filter.rule && envelope.rule !== filter.rule) continue;
-        if (filter.since && failedAt < filter.since) continue;
-        if (filter.until && failedAt >= filter.until) continue;
-        print(`${dryRun ? 'would redrive' : 'redrive'} ${envelope.source.topic}/${envelope.source.partition}@${envelope.source.offset} rule=${envelope.rule} error=${envelope.error.class}: ${envelope.error.message}`);
+        if (!selected(envelope, filter)) continue;
+        print(describe(envelope, dryRun));
         if (!dryRun) await producer.produce(buildRedriveMessage(config.service.name, envelope, Date.now()));
         redriven++;
       }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Router } from '../../../lib/engine/router.ts';
 import { loadConfigFile } from '../../../lib/config/load.ts';
 import { silentLogger } from '../../../lib/log.ts';
+import { redrive } from '../../../lib/cli/redrive-command.ts';
 import { uniqueName, waitFor } from '../../helpers/services.ts';
 import { RecordingServer, writeRouterConfig } from '../../helpers/router-harness.ts';
 
@@ -66,6 +67,32 @@ describe('non-Kafka sources feed the same engine', () => {
     const deadLetters = readFileSync(join(dir, 'state', 'topics', `${loadConfigFile(config).config.service.name}.error.jsonl`), 'utf8').trim().split('\n');
     assert.equal(deadLetters.length, 1, 'the broken line went to the dead-letter file');
     assert.match(JSON.parse(deadLetters[0]!).value, /invalid JSON/);
+  });
+
+  test('without Kafka, dead letters are a file, and redrive brings them back through the rule', async () => {
+    server.requests.length = 0;
+    server.delayMs = () => 0;
+    const { dir, config: configFile } = writeRouterConfig({
+      service: uniqueName('imr-file-redrive'),
+      rules: rules(server.port, 'test.events').replace('concurrency: 4', 'concurrency: 4\n    retry: {in_process: 0, limit: 0}'),
+      extra: 'source: {type: file, state_dir: state, file: {paths: [events.ndjson]}}\n',
+    });
+    writeFileSync(join(dir, 'events.ndjson'), `${JSON.stringify({ meta: { stream: 'test.events' }, n: 7 })}\n`);
+    const config = loadConfigFile(configFile).config;
+    server.status = 503;
+    const first = await Router.start(config, { log: silentLogger });
+    await waitFor('the dead letter', () => first.drained || undefined, 30000, 20);
+    await first.stop(5000);
+    server.status = 200;
+    assert.equal(server.requests.length, 0);
+
+    const dry = await redrive(config, { rule: 'effects' }, true);
+    assert.deepEqual(dry, { scanned: 1, redriven: 1 });
+    assert.equal((await redrive(config, { rule: 'effects' }, false)).redriven, 1);
+    const second = await Router.start(config, { log: silentLogger });
+    await waitFor('the redriven event', () => (second.drained && server.requests.length > 0) || undefined, 30000, 20);
+    await second.stop(5000);
+    assert.deepEqual([...counts(server)], [[7, 1]]);
   });
 
   test('EventStreams: a connection dropped mid-stream is resumed with Last-Event-ID and nothing is missed', async () => {
