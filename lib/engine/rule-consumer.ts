@@ -45,6 +45,20 @@ interface EventJob extends ScheduledJob {
   readonly state: PartitionState;
 }
 
+/** Everything needed to park a failed event in its retry topic or the dead-letter topic. */
+interface Failure {
+  state: PartitionState;
+  message: ConsumedMessage;
+  /** Where the event originally came from (for a retry, not the retry topic). */
+  source: { topic: string; partition: number; offset: number };
+  retry: RetryState | null;
+  step: string;
+  error: RouterError;
+  errorClass: string;
+  attempts: number;
+  finish: () => void;
+}
+
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export type RuleConsumerStatus = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped';
@@ -215,7 +229,8 @@ export class RuleConsumer {
       event = parseEvent(message.value);
     } catch (err) {
       this.opts.observer.matched(this.name, source.topic);
-      this.track(state, message, source, retry, 'parse', asRouterError(err), 1, finish);
+      const error = asRouterError(err);
+      this.parkInOrder({ state, message, source, retry, step: 'parse', error, errorClass: errorClassName(error), attempts: 1, finish });
       return;
     }
     const matched = this.opts.rule.matcher.test(event);
@@ -282,27 +297,20 @@ export class RuleConsumer {
       finish();
       return;
     }
-    await this.park(job.state, message, source, retry, outcome.step, outcome.error, outcome.attempts, finish, outcome.errorClass);
+    const { step, error, errorClass, attempts } = outcome;
+    await this.park({ state: job.state, message, source, retry, step, error, errorClass, attempts, finish });
   }
 
   /** Park an event that could not be parsed; runs through the scheduler so the partition keeps its order. */
-  private track(
-    state: PartitionState,
-    message: ConsumedMessage,
-    source: { topic: string; partition: number; offset: number },
-    retry: RetryState | null,
-    step: string,
-    error: RouterError,
-    attempts: number,
-    finish: () => void,
-  ): void {
+  private parkInOrder(failure: Failure): void {
+    const { message } = failure;
     this.opts.observer.inFlight(this.name, 1);
     this.scheduler.push({
       key: `${message.topic}/${message.partition}/${message.offset}`,
-      state,
+      state: failure.state,
       run: async () => {
         try {
-          await this.park(state, message, source, retry, step, error, attempts, finish, errorClassName(error));
+          await this.park(failure);
         } finally {
           this.opts.observer.inFlight(this.name, -1);
         }
@@ -311,17 +319,7 @@ export class RuleConsumer {
   }
 
   /** Send the event to its retry topic (retriable, rounds left) or the dead-letter topic; finish it once durable. */
-  private async park(
-    state: PartitionState,
-    message: ConsumedMessage,
-    source: { topic: string; partition: number; offset: number },
-    retry: RetryState | null,
-    step: string,
-    error: RouterError,
-    attempts: number,
-    finish: () => void,
-    errorClass: string,
-  ): Promise<void> {
+  private async park({ state, message, source, retry, step, error, errorClass, attempts, finish }: Failure): Promise<void> {
     const now = this.now();
     const policy = this.opts.rule.rule.retry;
     const round = (retry?.round ?? 0) + 1;

@@ -1,12 +1,13 @@
 // Reads server-sent events from an EventStreams-compatible URL (Wikimedia's public stream service by default).
 // Resumes with Last-Event-ID, from the last received event after a dropped connection and from the last committed
 // one after a restart, reconnecting with exponential backoff; reading pauses (TCP backpressure) when the buffer is full.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { createParser } from 'eventsource-parser';
 import type { Logger } from '../log.ts';
 import type { ConsumedMessage, EventSource, RebalanceHooks, TopicPartition, TopicPartitionOffset } from './source.ts';
+import { commitAndReport, writeJsonAtomically } from './checkpoint.ts';
 
 export const EVENTSTREAMS_TOPIC = 'eventstreams';
 
@@ -122,14 +123,8 @@ export class EventStreamsSource implements EventSource {
     return this.buffer.splice(0, max);
   }
 
-  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
-    try {
-      this.commitSync(offsets);
-      this.onCommitResult?.(null, offsets);
-    } catch (err) {
-      this.onCommitResult?.(err as Error, offsets);
-      throw err;
-    }
+  commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    return commitAndReport(this, offsets);
   }
 
   commitSync(offsets: TopicPartitionOffset[]): void {
@@ -140,12 +135,7 @@ export class EventStreamsSource implements EventSource {
     for (let n = o.offset - 1; n >= this.checkpoint.next && id === undefined; n--) id = this.ids.get(n);
     for (const n of this.ids.keys()) if (n < o.offset - 1) this.ids.delete(n);
     this.checkpoint = { lastEventId: id ?? this.checkpoint.lastEventId, next: o.offset };
-    const tmp = `${this.checkpointPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.checkpoint));
-    const fd = openSync(tmp, 'r+');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, this.checkpointPath);
+    writeJsonAtomically(this.checkpointPath, this.checkpoint);
   }
 
   pause(_: TopicPartition[]): void {

@@ -1,10 +1,11 @@
 // Reads events from NDJSON / JSON-lines files, for replays, backfills and runs without Kafka. Each input file is a
 // one-partition topic named after the file; retry topics are JSON-lines files written by FileTopicSink. Positions
 // are checkpointed per consumer group (atomically), so a restarted run resumes where it stopped.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { ConsumedMessage, EventSource, RebalanceHooks, TopicPartition, TopicPartitionOffset } from './source.ts';
 import { topicFile, type FileRecord } from './file-log.ts';
+import { commitAndReport, writeJsonAtomically } from './checkpoint.ts';
 
 export interface FileSourceOptions {
   /** Input files or folders (every *.ndjson, *.jsonl, *.json file inside, sorted). */
@@ -183,14 +184,8 @@ export class FileSource implements EventSource {
     return this.files.every((f) => f.atEnd && !(f.records && f.hasMoreOnDisk()));
   }
 
-  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
-    try {
-      this.commitSync(offsets);
-      this.onCommitResult?.(null, offsets);
-    } catch (err) {
-      this.onCommitResult?.(err as Error, offsets);
-      throw err;
-    }
+  commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    return commitAndReport(this, offsets);
   }
 
   commitSync(offsets: TopicPartitionOffset[]): void {
@@ -204,13 +199,7 @@ export class FileSource implements EventSource {
       }
     }
     if (!changed) return;
-    // Write-then-rename, so a crash leaves either the old or the new checkpoint, never half of one.
-    const tmp = `${this.checkpointPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.checkpoint));
-    const fd = openSync(tmp, 'r+');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, this.checkpointPath);
+    writeJsonAtomically(this.checkpointPath, this.checkpoint);
   }
 
   pause(partitions: TopicPartition[]): void {
