@@ -218,7 +218,9 @@ export class RuleConsumer {
     if (this.retryTopics.has(message.topic)) {
       retry = readRetryState(message);
       if (!retry || retry.rule !== this.name) {
-        finish(); // another rule's retry
+        // Another rule's retry: this rule has nothing to do with it.
+        this.opts.observer.finished(this.name, message.topic, 'ignored');
+        finish();
         return;
       }
     }

@@ -86,7 +86,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     eventsFinished: new Counter({
       name: name('events_finished_total'),
-      help: 'Events a rule finished with, by outcome: succeeded, unmatched, retried (parked in a retry topic), dead_lettered, ignored',
+      help: 'Events a rule finished with, by outcome: succeeded, unmatched, retried (parked in a retry topic), dead_lettered, ignored (another rule\'s retry)',
       labelNames: ['rule', 'topic', 'outcome'],
       registers,
     }),
