@@ -143,3 +143,23 @@ describe('configuration validation', () => {
     assert.equal(config.admin.token, '');
   });
 });
+
+describe('config.example.yaml', () => {
+  test('documents every setting of the schema', async () => {
+    const { ConfigSchema } = await import('../../../lib/config/schema.ts');
+    const yaml = (await import('js-yaml')).default;
+    const example = yaml.load(readFileSync(new URL('../../../config.example.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const missing: string[] = [];
+    const walk = (schema: { properties?: Record<string, unknown> }, value: Record<string, unknown> | undefined, path: string) => {
+      for (const [key, sub] of Object.entries(schema.properties ?? {})) {
+        const here = path ? `${path}.${key}` : key;
+        if (!value || !(key in value)) missing.push(here);
+        else if ((sub as { type?: string }).type === 'object' && (sub as { properties?: unknown }).properties) {
+          walk(sub as { properties?: Record<string, unknown> }, value[key] as Record<string, unknown>, here);
+        }
+      }
+    };
+    walk(ConfigSchema as unknown as { properties: Record<string, unknown> }, example, '');
+    assert.deepEqual(missing, []);
+  });
+});
