@@ -55,7 +55,7 @@ export class EmbeddedPool {
   }
 
   /** A client that owns the connection until release(), like a pooled pg client inside a transaction. */
-  async connect(): Promise<{ query: EmbeddedPool['query']; release: (err?: unknown) => void }> {
+  async connect(): Promise<{ query: EmbeddedPool['query']; release: (err?: unknown) => void; on: () => void; removeListener: () => void }> {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let acquired!: () => void;
@@ -72,6 +72,9 @@ export class EmbeddedPool {
         return this.run(sql, params);
       },
       release: () => release(),
+      // The embedded connection cannot be lost under a client: nothing to listen for.
+      on: () => undefined,
+      removeListener: () => undefined,
     };
   }
 

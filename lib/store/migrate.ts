@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Pool } from './pool.ts';
+import { checkout, type Pool } from './pool.ts';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 const LOCK_ID = 0x1a6e_7a7c; // arbitrary, constant: "imagematching-router migrations"
@@ -37,7 +37,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 export async function migrate(pool: Pool, migrations: Migration[] = readMigrations()): Promise<MigrationResult> {
-  const client = await pool.connect();
+  const { client, release } = await checkout(pool);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -72,6 +72,6 @@ export async function migrate(pool: Pool, migrations: Migration[] = readMigratio
     return { applied, alreadyApplied: migrations.length - applied.length };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]).catch(() => undefined);
-    client.release();
+    release();
   }
 }

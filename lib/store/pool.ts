@@ -26,6 +26,33 @@ export function createPool(config: Pick<DatabaseConfig, 'url' | 'pool_size' | 's
   return pool;
 }
 
+export interface CheckedOutClient {
+  client: PoolClient;
+  /** Return the client to the pool; a broken one (lost connection, failed rollback) is discarded. */
+  release(broken?: boolean): void;
+}
+
+/**
+ * Check a client out of the pool so that a connection lost while it is held (a server restart) cannot crash the
+ * process: pg-pool stops listening for a client's 'error' events while it is checked out, so we listen instead and
+ * discard the client on release. The query in flight fails and the caller's retry logic takes over.
+ */
+export async function checkout(pool: pg.Pool): Promise<CheckedOutClient> {
+  const client = await pool.connect();
+  let lost = false;
+  const onError = () => {
+    lost = true;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release(broken = false) {
+      client.removeListener('error', onError);
+      client.release(lost || broken);
+    },
+  };
+}
+
 /** True when PostgreSQL answers a trivial query within the pool's connection timeout. */
 export async function isDatabaseReachable(pool: pg.Pool): Promise<boolean> {
   try {

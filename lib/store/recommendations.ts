@@ -7,7 +7,7 @@
 // Statuses use read-modify-write under transaction-scoped advisory locks, taken in sorted order, so the
 // pure precedence function (status-precedence.ts) decides, and concurrent writers cannot deadlock or race.
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient } from './pool.ts';
+import { checkout, type Pool, type PoolClient } from './pool.ts';
 import { MicroBatcher } from '../mediawiki/micro-batcher.ts';
 import { isConflict, toStoreError } from './db-errors.ts';
 import { nextStatus, isStatus, type StatusObservation } from './status-precedence.ts';
@@ -150,7 +150,7 @@ export class RecommendationStore {
   private async transaction(items: WriteItem[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
-      const client = await this.pool.connect();
+      const { client, release } = await checkout(this.pool);
       let broken = false;
       try {
         await this.query(client, 'BEGIN');
@@ -166,7 +166,7 @@ export class RecommendationStore {
         if (attempt < ATTEMPTS_ON_CONFLICT && isConflict(err)) continue;
         throw err;
       } finally {
-        client.release(broken);
+        release(broken);
       }
     }
   }
