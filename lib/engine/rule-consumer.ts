@@ -242,13 +242,18 @@ export class RuleConsumer {
       return;
     }
     this.opts.observer.matched(this.name, source.topic);
+    const ruleLog = this.opts.log;
+    let eventLog: Logger | undefined;
     const ctx: StepContext = {
       message: event,
       match: matched.captures,
       results: {},
       source: { topic: source.topic, partition: source.partition, offset: source.offset, key: message.key?.toString() ?? null },
       rule: this.name,
-      log: this.opts.log.child({ topic: source.topic, partition: source.partition, offset: source.offset }),
+      // Created on first use: a child logger per event is measurable at tens of thousands of events a second.
+      get log() {
+        return (eventLog ??= ruleLog.child({ topic: source.topic, partition: source.partition, offset: source.offset }));
+      },
     };
     const key = this.opts.rule.orderingKey(ctx) ?? message.key?.toString() ?? `${message.topic}/${message.partition}`;
     const job: EventJob = {
@@ -335,17 +340,26 @@ export class RuleConsumer {
       firstFailedAt: retry?.firstFailedAt ?? new Date(now),
       failedAt: new Date(now),
     };
-    const toRetry = error.retriable && round <= policy.limit;
-    const parked: OutgoingMessage = toRetry
+    let toRetry = error.retriable && round <= policy.limit;
+    let parked: OutgoingMessage = toRetry
       ? buildRetryMessage(this.opts.service, message, source, failure, round, now + Math.max(error.retryAfterMs ?? 0, retryDelayMs(policy, round)))
       : buildDeadLetter(this.opts.service, message, source, failure);
     const logFields = { topic: source.topic, partition: source.partition, offset: source.offset, step, err: error.message, errorClass };
+    let valueOmitted = false;
     for (let attempt = 0; ; attempt++) {
       if (state.controller.signal.aborted) return;
       try {
         await this.opts.producer.produce(parked);
         break;
       } catch (err) {
+        if (/too large/i.test((err as Error).message) && !valueOmitted) {
+          // Too large for the broker even as a dead letter: park the envelope without the value, which stays
+          // readable at its source coordinates; retrying the same bytes could never succeed.
+          toRetry = false;
+          valueOmitted = true;
+          parked = buildDeadLetter(this.opts.service, message, source, failure, { omitValue: true });
+          continue;
+        }
         // Parking must succeed before the offset may pass this event: keep trying until the partition is revoked.
         this.opts.log.warn({ ...logFields, produceError: (err as Error).message, attempt }, 'parking failed; retrying');
         await abortableSleep(Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)), state.controller.signal);

@@ -50,7 +50,8 @@ export class KafkaProducer {
     await new Promise<void>((resolve, reject) => {
       this.producer.connect({ timeout: timeoutMs }, (err) => (err ? reject(new TransientError(`producer connect failed: ${err.message}`, { cause: err })) : resolve()));
     });
-    this.producer.setPollInterval(20);
+    // Delivery reports gate commits and step completion: poll for them often.
+    this.producer.setPollInterval(5);
     this.connected = true;
   }
 
