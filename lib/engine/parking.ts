@@ -147,6 +147,8 @@ export interface DeadLetterEnvelope {
     value: string | null;
     value_encoding: 'utf8' | 'base64';
     headers: Array<{ key: string; value: string; encoding: 'utf8' | 'base64' }>;
+    /** Set when the original value was too large to park: its size; the bytes stay at `source` in the source topic. */
+    omitted_bytes?: number;
   };
 }
 
@@ -165,9 +167,10 @@ export function buildDeadLetter(
   event: ParkedEventSource,
   source: { topic: string; partition: number; offset: number },
   failure: FailureInfo,
+  options: { omitValue?: boolean } = {},
 ): OutgoingMessage {
   const key = event.key ? encode(event.key) : null;
-  const value = event.value ? encode(event.value) : null;
+  const value = event.value && !options.omitValue ? encode(event.value) : null;
   const headers = originalHeaders(event.headers).flatMap((h) =>
     Object.entries(h).map(([k, v]) => {
       const e = encode(Buffer.isBuffer(v) ? v : Buffer.from(v));
@@ -189,6 +192,7 @@ export function buildDeadLetter(
       value: value?.text ?? null,
       value_encoding: value?.encoding ?? 'utf8',
       headers,
+      ...(options.omitValue ? { omitted_bytes: event.value?.length ?? 0 } : {}),
     },
   };
   return {

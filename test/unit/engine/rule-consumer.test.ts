@@ -7,6 +7,8 @@ import { noopObserver } from '../../../lib/engine/observer.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import type { ConsumedMessage, KafkaConsumerClient, RebalanceHooks, TopicPartition, TopicPartitionOffset } from '../../../lib/kafka/consumer.ts';
 import type { OutgoingMessage } from '../../../lib/kafka/producer.ts';
+import { PermanentError } from '../../../lib/errors.ts';
+import { parseDeadLetter } from '../../../lib/engine/parking.ts';
 
 /** An in-memory stand-in for the node-rdkafka client: the test decides what each poll returns. */
 class FakeClient {
@@ -56,7 +58,7 @@ function message(partition: number, offset: number, value: unknown): ConsumedMes
   return { topic: 'in', partition, offset, key: null, value: Buffer.from(JSON.stringify(value)), headers: [], timestamp: 0, size: 10 };
 }
 
-function setup(options: { concurrency?: number; maxPending?: number; run: (n: number) => Promise<void> }) {
+function setup(options: { concurrency?: number; maxPending?: number; run: (n: number) => Promise<void>; maxMessageBytes?: number }) {
   let client!: FakeClient;
   const produced: OutgoingMessage[] = [];
   const rule = compileRule(
@@ -68,7 +70,13 @@ function setup(options: { concurrency?: number; maxPending?: number; run: (n: nu
     steps: [{ name: 'work', step: { run: async (ctx) => void (await options.run(Number(ctx.message.n))) } }],
     sources: ['in'],
     retryTopics: ['svc.retry.in'],
-    producer: { produce: async (m) => (produced.push(m), { topic: m.topic, partition: 0, offset: produced.length - 1 }) },
+    producer: {
+      produce: async (m) => {
+        if (Buffer.byteLength(m.value) > (options.maxMessageBytes ?? Infinity)) throw new Error('Broker: Message size too large');
+        produced.push(m);
+        return { topic: m.topic, partition: 0, offset: produced.length - 1 };
+      },
+    },
     log: silentLogger,
     observer: noopObserver,
     commitIntervalMs: 5,
@@ -168,6 +176,26 @@ describe('RuleConsumer with a scripted client', () => {
     client().inbox.push(message(0, 0, { k: 'z', n: 3 }));
     await until(() => order.length === 2, 'both ran');
     assert.deepEqual(order, [3, 1], 'the retry ran after the newer event, and the other rule’s retry not at all');
+    await consumer.stop(100);
+  });
+
+  test('an event too large to park even as a dead letter is parked without its value, and the partition goes on', async () => {
+    const { consumer, client, produced } = setup({
+      maxMessageBytes: 4096,
+      run: async (n) => {
+        if (n === 1) throw new PermanentError('bad event');
+      },
+    });
+    await consumer.start();
+    client().hooks.assigned?.([{ topic: 'in', partition: 0 }]);
+    client().inbox.push(message(0, 0, { k: 'a', n: 1, blob: 'x'.repeat(10_000) }));
+    client().inbox.push(message(0, 1, { k: 'b', n: 2 }));
+    await until(() => client().commits.flat().some((c) => c.offset === 2), 'committed past the oversized event');
+    assert.equal(produced.length, 1);
+    const envelope = parseDeadLetter(Buffer.from(produced[0]!.value as string));
+    assert.equal(envelope.original.value, null);
+    assert.ok(envelope.original.omitted_bytes! > 10_000);
+    assert.deepEqual([envelope.source.topic, envelope.source.offset], ['in', 0]);
     await consumer.stop(100);
   });
 });
