@@ -94,9 +94,13 @@ function upperFirst(title: string): string {
  * Canonical DB-key form of an already decoded file name without namespace: no leading `:`, whitespace
  * runs collapsed and trimmed, first letter upper-cased, spaces as underscores. Null when invalid.
  */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function canonicalFileTitle(decoded: string): string | null {
   const withoutMarks = decoded.replace(DIRECTION_MARKS, '');
   if (ILLEGAL.test(withoutMarks)) return null;
+  // MediaWiki refuses titles that are not valid UTF-8: a replacement character or a lone surrogate.
+  if (withoutMarks.includes('\uFFFD') || LONE_SURROGATE.test(withoutMarks)) return null;
   const spaced = withoutMarks.replace(SPACES, ' ').trim().replace(/^:+/, '').trim();
   if (spaced.length === 0) return null;
   const title = upperFirst(spaced).replace(/ /g, '_');

@@ -76,3 +76,9 @@ describe('stripFileNamespace', () => {
     assert.equal(rest === null ? null : normalizeFileTitle(rest), 'Foo_bar.jpg');
   });
 });
+
+test('titles that are not valid UTF-8 are refused, as MediaWiki refuses them', () => {
+  assert.equal(normalizeFileTitle('Bad\uFFFDname.jpg'), null);
+  assert.equal(normalizeFileTitle('Lone\uD800surrogate.jpg'), null);
+  assert.equal(normalizeFileTitle('Fine_😀.jpg'), 'Fine_😀.jpg');
+});
