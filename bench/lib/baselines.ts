@@ -1,0 +1,57 @@
+// Raw baselines measured in the same run as the router: how fast node-rdkafka alone drains the topic, and
+// how fast a hand-written batched upsert writes the same rows. A scenario is compared with the slower of them.
+import pg from 'pg';
+import { KafkaConsumerClient } from '../../lib/kafka/consumer.ts';
+import { consumerSettings } from '../../lib/kafka/client-config.ts';
+import { kafkaSettings, uniqueName } from './services.ts';
+
+/** Consumes `count` messages of `topic` from the start in a fresh group, no processing; events/s from first message. */
+export async function consumeBaseline(topic: string, count: number, parse = false): Promise<number> {
+  const consumer = new KafkaConsumerClient(consumerSettings(kafkaSettings, uniqueName('imr-bench-baseline')));
+  await consumer.connect();
+  consumer.subscribe([topic]);
+  let got = 0;
+  let first = 0;
+  const deadline = Date.now() + 300_000;
+  try {
+    while (got < count) {
+      if (Date.now() > deadline) throw new Error(`baseline consumer read ${got}/${count}`);
+      // Same batch size as the router's consume loop.
+      const batch = await consumer.consumeBatch(500);
+      if (batch.length > 0 && first === 0) first = performance.now();
+      if (parse) for (const m of batch) JSON.parse(m.value!.toString('utf8'));
+      got += batch.length;
+    }
+    return count / ((performance.now() - first) / 1000);
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/**
+ * Writes `rows` with one multi-row `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE` per batch into
+ * a copy of `table` (same columns, indexes and constraints), then drops the copy. Returns rows/s.
+ */
+export async function upsertBaseline(
+  databaseUrl: string,
+  table: string,
+  sql: (target: string) => string,
+  columns: unknown[][],
+  batchSize = 10000,
+): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const target = `baseline_${table}`;
+  try {
+    await client.query(`CREATE TABLE ${target} (LIKE ${table} INCLUDING ALL)`);
+    const rows = columns[0]!.length;
+    const started = performance.now();
+    for (let i = 0; i < rows; i += batchSize) {
+      await client.query(sql(target), columns.map((c) => c.slice(i, i + batchSize)));
+    }
+    return rows / ((performance.now() - started) / 1000);
+  } finally {
+    await client.query(`DROP TABLE IF EXISTS ${target}`).catch(() => undefined);
+    await client.end();
+  }
+}

@@ -1,0 +1,99 @@
+// The router under test, in its own process so its memory (VmHWM) and CPU profile are its own: the same
+// Router.start as `imagematching-router run`, plus an observer that reports progress to the bench over IPC.
+//   node --import tsx bench/lib/router-child.ts CONFIG
+import { loadConfigFile } from '../../lib/config/load.ts';
+import { pino } from 'pino';
+import { createLogger } from '../../lib/log.ts';
+import { Router } from '../../lib/engine/router.ts';
+import { KafkaConsumerClient } from '../../lib/kafka/consumer.ts';
+import { KafkaProducer } from '../../lib/kafka/producer.ts';
+import { noopObserver, type EngineObserver, type EventOutcome } from '../../lib/engine/observer.ts';
+
+export interface ChildProgress {
+  type: 'progress';
+  consumed: number;
+  finished: Record<string, number>;
+  firstConsumedAt: number | null;
+  lastFinishedAt: number | null;
+  rssMb: number;
+  heapMb: number;
+}
+
+const configFile = process.argv[2];
+if (!configFile || !process.send) {
+  console.error('usage: node --import tsx bench/lib/router-child.ts CONFIG (spawned by bench/run.ts with an IPC channel)');
+  process.exit(2);
+}
+
+let consumed = 0;
+let firstConsumedAt: number | null = null;
+let lastFinishedAt: number | null = null;
+const finished: Record<string, number> = {};
+
+const observer: EngineObserver = {
+  ...noopObserver,
+  consumed() {
+    consumed += 1;
+    firstConsumedAt ??= Date.now();
+  },
+  finished(_rule: string, _topic: string, outcome: EventOutcome) {
+    finished[outcome] = (finished[outcome] ?? 0) + 1;
+    lastFinishedAt = Date.now();
+  },
+};
+
+// Experiments (BENCH_EXPERIMENTS=name=value,...) measure a proposed change to lib/ without editing it:
+//   consume_timeout_ms=N  per-message wait of KafkaConsumerClient.consumeBatch (lib/kafka/consumer.ts sets 100)
+//   producer_poll_ms=N    delivery-report poll interval of KafkaProducer (lib/kafka/producer.ts sets 20)
+const experiments = new Map(
+  (process.env.BENCH_EXPERIMENTS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]),
+);
+if (experiments.has('consume_timeout_ms')) {
+  const ms = Number(experiments.get('consume_timeout_ms'));
+  const connect = KafkaConsumerClient.prototype.connect;
+  KafkaConsumerClient.prototype.connect = async function (this: KafkaConsumerClient, timeoutMs?: number) {
+    await connect.call(this, timeoutMs);
+    (this as unknown as { consumer: { setDefaultConsumeTimeout(ms: number): void } }).consumer.setDefaultConsumeTimeout(ms);
+  };
+}
+if (experiments.has('producer_poll_ms')) {
+  const ms = Number(experiments.get('producer_poll_ms'));
+  const connect = KafkaProducer.prototype.connect;
+  KafkaProducer.prototype.connect = async function (this: KafkaProducer, timeoutMs?: number) {
+    await connect.call(this, timeoutMs);
+    (this as unknown as { producer: { setPollInterval(ms: number): void } }).producer.setPollInterval(ms);
+  };
+}
+
+const { config } = loadConfigFile(configFile);
+//   log_no_redact=1       a pino logger without the redact paths (each per-event child re-parses them)
+const log = experiments.has('log_no_redact')
+  ? pino({ level: config.log.level })
+  : createLogger(config.log.level as Parameters<typeof createLogger>[0]);
+const router = await Router.start(config, { log, observer });
+
+function report(): void {
+  const m = process.memoryUsage();
+  const progress: ChildProgress = {
+    type: 'progress',
+    consumed,
+    finished: { ...finished },
+    firstConsumedAt,
+    lastFinishedAt,
+    rssMb: m.rss / 2 ** 20,
+    heapMb: m.heapUsed / 2 ** 20,
+  };
+  process.send!(progress);
+}
+const timer = setInterval(report, 100);
+process.send({ type: 'started', rssMb: process.memoryUsage().rss / 2 ** 20 });
+
+process.on('message', async (message: { type?: string }) => {
+  if (message?.type !== 'stop') return;
+  clearInterval(timer);
+  report();
+  await router.stop(10_000);
+  // A normal exit, so --cpu-prof writes its profile.
+  process.disconnect?.();
+  process.exit(0);
+});
