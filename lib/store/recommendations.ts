@@ -81,7 +81,7 @@ export class RecommendationStore {
     options: StoreOptions = {},
   ) {
     const lingerMs = options.lingerMs ?? 5;
-    const maxSize = options.maxBatch ?? 500;
+    const maxSize = options.maxBatch ?? 2000;
     // One write transaction at a time per process: while it commits the next batch fills (group commit).
     this.writes = new MicroBatcher({ maxSize, lingerMs, maxInFlight: 1, flush: (items) => this.flushWrites(items) });
     this.reads = new MicroBatcher({ maxSize, lingerMs, maxInFlight: 4, flush: (keys) => this.readStates(keys) });
