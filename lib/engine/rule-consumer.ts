@@ -156,8 +156,11 @@ export class RuleConsumer {
       }
       for (const message of batch) this.accept(message);
       this.applyBackpressure();
-      this.reportLag();
-      if (this.now() - this.lastCommitAt >= this.opts.commitIntervalMs) void this.commit();
+      if (this.now() - this.lastCommitAt >= this.opts.commitIntervalMs) {
+        // Lag changes as fast as commits do: report it at their pace, not on every poll.
+        this.reportLag();
+        void this.commit();
+      }
     }
   }
 
