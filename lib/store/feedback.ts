@@ -62,14 +62,21 @@ export function canonicalFeedback(message: Record<string, unknown>): FeedbackDec
   if (message.is_accepted === true) status = 'accepted';
   else if (message.is_rejected === true) status = rejectionStatus(reasons);
   else status = 'invalidated';
+  return decision(message, { wiki, pageId, image: imageName(message.filename, 'filename'), status, reasons }, CANONICAL_STREAM);
+}
+
+/** The parts of a decision both streams fill the same way: reasons only for non-acceptances, source, time, id. */
+function decision(
+  message: Record<string, unknown>,
+  fields: Pick<FeedbackDecision, 'wiki' | 'pageId' | 'image' | 'status' | 'reasons'>,
+  defaultStream: string,
+): FeedbackDecision {
   const meta = record(message.meta);
   return {
-    wiki,
-    pageId,
-    image: imageName(message.filename, 'filename'),
-    status,
-    reasons: status === 'accepted' ? [] : reasons,
-    source: typeof meta.stream === 'string' ? meta.stream : CANONICAL_STREAM,
+    ...fields,
+    // The legacy schema example pairs "accept" with reasons; reasons only mean something for a rejection.
+    reasons: fields.status === 'accepted' ? [] : fields.reasons,
+    source: typeof meta.stream === 'string' ? meta.stream : defaultStream,
     eventTime: eventTime(message),
     eventId: typeof meta.id === 'string' ? meta.id : null,
   };
@@ -111,18 +118,7 @@ export function legacyFeedback(message: Record<string, unknown>, pageId: number 
     default:
       throw new InvalidEventError(`legacy feedback event has an unknown response_type ${JSON.stringify(message.response_type)}`);
   }
-  const meta = record(message.meta);
-  return {
-    wiki,
-    pageId,
-    image: imageName(message.image_title, 'image_title'),
-    status,
-    // The schema example pairs "accept" with reasons; reasons only mean something for a rejection.
-    reasons: status === 'accepted' ? [] : reasons,
-    source: typeof meta.stream === 'string' ? meta.stream : LEGACY_STREAM,
-    eventTime: eventTime(message),
-    eventId: typeof meta.id === 'string' ? meta.id : null,
-  };
+  return decision(message, { wiki, pageId, image: imageName(message.image_title, 'image_title'), status, reasons }, LEGACY_STREAM);
 }
 
 /** Either stream, told apart by its fields (the canonical one has `wiki` and `page_id`). */
