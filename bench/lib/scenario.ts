@@ -176,3 +176,21 @@ export async function latencyFromSql(databaseUrl: string, sql: string): Promise<
 export function ratio(value: number, baseline: number): number {
   return Number((value / baseline).toFixed(3));
 }
+
+/**
+ * The fields every database-backed scenario reports: latency, and the baseline, which is the slower of raw
+ * consumption and the hand-written upsert of the same rows.
+ */
+export function rowScenarioFields(eventsPerS: number, latency: { p50: number; p99: number; n: number; max: number }, consume: number, upsert: number) {
+  const baseline = Math.min(consume, upsert);
+  return {
+    p50_ms: latency.p50,
+    p99_ms: latency.p99,
+    latency_max_ms: latency.max,
+    latency_rows: latency.n,
+    baseline_events_per_s: Math.round(baseline),
+    ratio_to_baseline: ratio(eventsPerS, baseline),
+    baseline_consume_events_per_s: Math.round(consume),
+    baseline_upsert_rows_per_s: Math.round(upsert),
+  };
+}

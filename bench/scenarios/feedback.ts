@@ -3,7 +3,7 @@
 // (wiki, page, image), so rows == events, and the rate phase's latency is updated_at − dt of its rows.
 import pg from 'pg';
 import { consumeBaseline, upsertBaseline } from '../lib/baselines.ts';
-import { latencyFromSql, ratio, realRule, runRouterScenario, type ScenarioOptions, type ScenarioResult } from '../lib/scenario.ts';
+import { latencyFromSql, realRule, rowScenarioFields, runRouterScenario, type ScenarioOptions, type ScenarioResult } from '../lib/scenario.ts';
 import type { BenchMessage } from '../lib/services.ts';
 
 const WIKIS = ['enwiki', 'dewiki', 'frwiki', 'eswiki'];
@@ -68,16 +68,8 @@ export async function feedbackScenario(options: ScenarioOptions): Promise<Scenar
                      source = excluded.source, event_dt = excluded.event_dt, rev_id = excluded.rev_id, event_id = excluded.event_id, updated_at = excluded.updated_at`,
           cols,
         );
-        const baseline = Math.min(consume, upsert);
         return {
-          p50_ms: latency.p50,
-          p99_ms: latency.p99,
-          latency_max_ms: latency.max,
-          latency_rows: latency.n,
-          baseline_events_per_s: Math.round(baseline),
-          ratio_to_baseline: ratio(ctx.eventsPerS, baseline),
-          baseline_consume_events_per_s: Math.round(consume),
-          baseline_upsert_rows_per_s: Math.round(upsert),
+          ...rowScenarioFields(ctx.eventsPerS, latency, consume, upsert),
           rows_written: rowsWritten,
           api_requests_per_event: 0,
         };

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { defaultNamespaceNames } from '../../lib/wikitext/siteinfo.ts';
 import { extractImages } from '../../lib/wikitext/extract-images.ts';
 import { consumeBaseline, upsertBaseline } from '../lib/baselines.ts';
-import { latencyFromSql, ratio, realRule, runRouterScenario, type ScenarioOptions, type ScenarioResult } from '../lib/scenario.ts';
+import { latencyFromSql, realRule, rowScenarioFields, runRouterScenario, type ScenarioOptions, type ScenarioResult } from '../lib/scenario.ts';
 import { RevisionApi, loadArticles, revIdOf, type CorpusInfo } from '../lib/revision-corpus.ts';
 import type { BenchMessage } from '../lib/services.ts';
 
@@ -120,16 +120,8 @@ export async function revisionsScenario(options: ScenarioOptions): Promise<Scena
             // One row per page per statement: a batch holds at most one revision of each page.
             pages,
           );
-          const baseline = Math.min(consume, upsert);
           return {
-            p50_ms: latency.p50,
-            p99_ms: latency.p99,
-            latency_max_ms: latency.max,
-            latency_rows: latency.n,
-            baseline_events_per_s: Math.round(baseline),
-            ratio_to_baseline: ratio(ctx.eventsPerS, baseline),
-            baseline_consume_events_per_s: Math.round(consume),
-            baseline_upsert_rows_per_s: Math.round(upsert),
+            ...rowScenarioFields(ctx.eventsPerS, latency, consume, upsert),
             extract_events_per_s_one_core: Math.round(extractPerS),
             extract_mb_per_s_one_core: Number((bytes / 2 ** 20 / extractSeconds).toFixed(1)),
             api_requests: api.requests,
