@@ -8,8 +8,9 @@ export interface ScheduledJob {
 
 export class KeyScheduler<J extends ScheduledJob> {
   private readonly queues = new Map<string, J[]>();
-  /** Keys with queued jobs and nothing running, in the order they became ready. */
-  private readonly ready: string[] = [];
+  /** Keys with queued jobs and nothing running, in the order they became ready (a queue with a moving head). */
+  private ready: string[] = [];
+  private readyHead = 0;
   private readonly runningKeys = new Set<string>();
   private queuedCount = 0;
   private idleWaiters: Array<() => void> = [];
@@ -35,6 +36,12 @@ export class KeyScheduler<J extends ScheduledJob> {
   }
 
   push(job: J): void {
+    // Fast path, the common case: a key with nothing queued or running, a free slot and nobody waiting for one.
+    if (this.runningKeys.size < this.concurrency && this.readyHead === this.ready.length && !this.runningKeys.has(job.key) && !this.queues.has(job.key)) {
+      this.runningKeys.add(job.key);
+      void this.execute(job);
+      return;
+    }
     let queue = this.queues.get(job.key);
     if (!queue) {
       queue = [];
@@ -55,7 +62,7 @@ export class KeyScheduler<J extends ScheduledJob> {
       this.queuedCount -= queue.length - kept.length;
       if (kept.length === 0) {
         this.queues.delete(key);
-        const i = this.ready.indexOf(key);
+        const i = this.ready.indexOf(key, this.readyHead);
         if (i >= 0) this.ready.splice(i, 1);
       } else {
         this.queues.set(key, kept);
@@ -72,8 +79,15 @@ export class KeyScheduler<J extends ScheduledJob> {
   }
 
   private pump(): void {
-    while (this.runningKeys.size < this.concurrency && this.ready.length > 0) {
-      const key = this.ready.shift()!;
+    while (this.runningKeys.size < this.concurrency && this.readyHead < this.ready.length) {
+      const key = this.ready[this.readyHead++]!;
+      if (this.readyHead === this.ready.length) {
+        this.ready = [];
+        this.readyHead = 0;
+      } else if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+        this.ready = this.ready.slice(this.readyHead);
+        this.readyHead = 0;
+      }
       const queue = this.queues.get(key);
       const job = queue?.shift();
       if (!queue || !job) continue;

@@ -4,14 +4,14 @@
 import type { Logger } from '../log.ts';
 import { InvalidEventError, asRouterError, errorClassName, type RouterError } from '../errors.ts';
 import type { CompiledRule } from '../rules/compile.ts';
-import type { StepContext } from '../handlers/types.ts';
+import type { SourceCoordinates, StepContext } from '../handlers/types.ts';
 import type { EventSource, ConsumedMessage, TopicPartition, RebalanceHooks } from '../sources/source.ts';
 import type { OutgoingMessage } from '../kafka/producer.ts';
 import type { MessageSink } from '../handlers/environment.ts';
 import { retryDelayMs } from '../rules/compile.ts';
 import { KeyScheduler, type ScheduledJob } from './key-scheduler.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
-import { abortableSleep, runChain, type RunnableStep } from './run-chain.ts';
+import { abortableSleep, runChain, type ChainHooks, type RunnableStep } from './run-chain.ts';
 import { buildDeadLetter, buildRetryMessage, readRetryState, type FailureInfo, type RetryState } from './parking.ts';
 import type { EngineObserver } from './observer.ts';
 
@@ -38,25 +38,48 @@ class PartitionState {
   readonly holds = new Set<NodeJS.Timeout>();
   committed: number | null = null;
   paused = false;
+  /** Set when the partition is revoked: its events' completions no longer count. */
+  revoked = false;
   constructor(readonly topic: string, readonly partition: number) {}
 }
 
-interface EventJob extends ScheduledJob {
-  readonly state: PartitionState;
+/** What a step sees of one event; the per-event logger is created on first use (most events never log). */
+class EventContext implements StepContext {
+  readonly results: Record<string, unknown> = {};
+  private eventLog: Logger | undefined;
+  constructor(
+    readonly message: Record<string, unknown>,
+    readonly match: Record<string, unknown>,
+    readonly source: SourceCoordinates,
+    readonly rule: string,
+    private readonly ruleLog: Logger,
+  ) {}
+
+  get log(): Logger {
+    return (this.eventLog ??= this.ruleLog.child({ topic: this.source.topic, partition: this.source.partition, offset: this.source.offset }));
+  }
 }
 
-/** Everything needed to park a failed event in its retry topic or the dead-letter topic. */
-interface Failure {
-  state: PartitionState;
-  message: ConsumedMessage;
-  /** Where the event originally came from (for a retry, not the retry topic). */
-  source: { topic: string; partition: number; offset: number };
-  retry: RetryState | null;
-  step: string;
-  error: RouterError;
-  errorClass: string;
-  attempts: number;
-  finish: () => void;
+/**
+ * One consumed event on its way through the rule: the scheduler's job, and everything needed to finish or park
+ * it. A class, not closures, because tens of thousands are created a second.
+ */
+class EventJob implements ScheduledJob {
+  constructor(
+    readonly key: string,
+    readonly state: PartitionState,
+    readonly message: ConsumedMessage,
+    /** Where the event originally came from (for a retry, not the retry topic). */
+    readonly source: SourceCoordinates,
+    readonly retry: RetryState | null,
+    /** The parsed event, or why it could not be parsed (then the job parks it). */
+    readonly parsed: EventContext | RouterError,
+    private readonly runner: (job: EventJob) => Promise<void>,
+  ) {}
+
+  run(): Promise<void> {
+    return this.runner(this);
+  }
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -74,6 +97,9 @@ export class RuleConsumer {
   private commitInFlight = false;
   private lastCommitAt = 0;
   private readonly now: () => number;
+  /** Shared by every event: nothing on the per-event path allocates closures. */
+  private readonly chainHooks: ChainHooks;
+  private readonly runJob = (job: EventJob): Promise<void> => this.process(job);
   status: RuleConsumerStatus = 'starting';
   lastCommitError: string | null = null;
 
@@ -83,6 +109,15 @@ export class RuleConsumer {
     );
     this.retryTopics = new Set(opts.retryTopics);
     this.now = opts.now ?? Date.now;
+    const name = opts.rule.rule.name;
+    this.chainHooks = {
+      sleep: abortableSleep,
+      onStepDone: (step, seconds, result) => opts.observer.stepDone(name, step, seconds, result),
+      onRetry: (step, error, attempt, delay, ctx) => {
+        opts.observer.stepRetried(name, step);
+        ctx.log.debug({ step, attempt, delay, err: error.message }, 'retrying step');
+      },
+    };
   }
 
   get name(): string {
@@ -179,6 +214,7 @@ export class RuleConsumer {
       const state = this.partitions.get(key);
       if (!state) continue;
       this.partitions.delete(key);
+      state.revoked = true;
       this.release(state);
       this.commitSyncState(state);
       this.opts.observer.partitionRevoked(this.name, tp.topic, tp.partition);
@@ -213,9 +249,6 @@ export class RuleConsumer {
     const state = this.partitions.get(tpKey(message.topic, message.partition));
     if (!state || !state.offsets.track(message.offset)) return; // revoked meanwhile, or a redelivery already tracked
     this.opts.observer.consumed(this.name, message.topic, message.partition);
-    const finish = () => {
-      if (this.partitions.get(tpKey(state.topic, state.partition)) === state) state.offsets.finish(message.offset);
-    };
 
     let retry: RetryState | null = null;
     if (this.retryTopics.has(message.topic)) {
@@ -223,113 +256,78 @@ export class RuleConsumer {
       if (!retry || retry.rule !== this.name) {
         // Another rule's retry: this rule has nothing to do with it.
         this.opts.observer.finished(this.name, message.topic, 'ignored');
-        finish();
+        this.finish(state, message.offset);
         return;
       }
     }
-    const source = retry?.source ?? { topic: message.topic, partition: message.partition, offset: message.offset };
+    const messageKey = message.key === null || message.key === undefined ? null : message.key.toString();
+    const origin = retry?.source ?? message;
+    const source: SourceCoordinates = { topic: origin.topic, partition: origin.partition, offset: origin.offset, key: messageKey };
 
     let event: Record<string, unknown>;
     try {
       event = parseEvent(message.value);
     } catch (err) {
+      // Parked through the scheduler under a key of its own, so the partition keeps its order.
       this.opts.observer.matched(this.name, source.topic);
-      const error = asRouterError(err);
-      this.parkInOrder({ state, message, source, retry, step: 'parse', error, errorClass: errorClassName(error), attempts: 1, finish });
+      this.schedule(new EventJob(`${message.topic}/${message.partition}/${message.offset}`, state, message, source, retry, asRouterError(err), this.runJob), 0);
       return;
     }
     const matched = this.opts.rule.matcher.test(event);
     if (!matched.matched) {
       this.opts.observer.finished(this.name, source.topic, 'unmatched');
-      finish();
+      this.finish(state, message.offset);
       return;
     }
     this.opts.observer.matched(this.name, source.topic);
-    const ruleLog = this.opts.log;
-    let eventLog: Logger | undefined;
-    const ctx: StepContext = {
-      message: event,
-      match: matched.captures,
-      results: {},
-      source: { topic: source.topic, partition: source.partition, offset: source.offset, key: message.key?.toString() ?? null },
-      rule: this.name,
-      // Created on first use: a child logger per event is measurable at tens of thousands of events a second.
-      get log() {
-        return (eventLog ??= ruleLog.child({ topic: source.topic, partition: source.partition, offset: source.offset }));
-      },
-    };
-    const key = this.opts.rule.orderingKey(ctx) ?? message.key?.toString() ?? `${message.topic}/${message.partition}`;
-    const job: EventJob = {
-      key,
-      state,
-      run: async () => {
-        try {
-          await this.process(job, message, ctx, source, retry, finish);
-        } finally {
-          this.opts.observer.inFlight(this.name, -1);
-        }
-      },
-    };
-    this.opts.observer.inFlight(this.name, 1);
-    const wait = retry ? retry.dueAt - this.now() : 0;
-    if (wait > 0) {
-      // Hold a retry until it is due without blocking anything else; its offset stays uncommitted meanwhile.
-      const timer = setTimeout(() => {
-        state.holds.delete(timer);
-        if (!state.controller.signal.aborted) this.scheduler.push(job);
-      }, wait);
-      state.holds.add(timer);
-    } else {
-      this.scheduler.push(job);
-    }
+    const ctx = new EventContext(event, matched.captures, source, this.name, this.opts.log);
+    const key = this.opts.rule.orderingKey(ctx) ?? messageKey ?? `${message.topic}/${message.partition}`;
+    this.schedule(new EventJob(key, state, message, source, retry, ctx, this.runJob), retry ? retry.dueAt - this.now() : 0);
   }
 
-  private async process(
-    job: EventJob,
-    message: ConsumedMessage,
-    ctx: StepContext,
-    source: { topic: string; partition: number; offset: number },
-    retry: RetryState | null,
-    finish: () => void,
-  ): Promise<void> {
-    const signal = job.state.controller.signal;
-    const outcome = await runChain(this.opts.steps, ctx, this.opts.rule.rule.retry, signal, {
-      sleep: abortableSleep,
-      onStepDone: (step, seconds, result) => this.opts.observer.stepDone(this.name, step, seconds, result),
-      onRetry: (step, error, attempt, delay) => {
-        this.opts.observer.stepRetried(this.name, step);
-        ctx.log.debug({ step, attempt, delay, err: error.message }, 'retrying step');
-      },
-    });
-    if (outcome.kind === 'abandoned') return;
-    if (outcome.kind === 'done') {
-      this.opts.observer.finished(this.name, source.topic, 'succeeded');
-      finish();
+  /** Queue a job now, or hold a retry until it is due without blocking anything else (its offset stays uncommitted). */
+  private schedule(job: EventJob, waitMs: number): void {
+    this.opts.observer.inFlight(this.name, 1);
+    if (waitMs <= 0) {
+      this.scheduler.push(job);
       return;
     }
-    const { step, error, errorClass, attempts } = outcome;
-    await this.park({ state: job.state, message, source, retry, step, error, errorClass, attempts, finish });
+    const { state } = job;
+    const timer = setTimeout(() => {
+      state.holds.delete(timer);
+      if (!state.controller.signal.aborted) this.scheduler.push(job);
+    }, waitMs);
+    state.holds.add(timer);
   }
 
-  /** Park an event that could not be parsed; runs through the scheduler so the partition keeps its order. */
-  private parkInOrder(failure: Failure): void {
-    const { message } = failure;
-    this.opts.observer.inFlight(this.name, 1);
-    this.scheduler.push({
-      key: `${message.topic}/${message.partition}/${message.offset}`,
-      state: failure.state,
-      run: async () => {
-        try {
-          await this.park(failure);
-        } finally {
-          this.opts.observer.inFlight(this.name, -1);
-        }
-      },
-    });
+  /** An event is done (effects durable, or parked): its offset may be committed once all before it are. */
+  private finish(state: PartitionState, offset: number): void {
+    if (!state.revoked) state.offsets.finish(offset);
+  }
+
+  private async process(job: EventJob): Promise<void> {
+    try {
+      const { parsed } = job;
+      if (!(parsed instanceof EventContext)) {
+        await this.park(job, 'parse', parsed, errorClassName(parsed), 1);
+        return;
+      }
+      const outcome = await runChain(this.opts.steps, parsed, this.opts.rule.rule.retry, job.state.controller.signal, this.chainHooks);
+      if (outcome.kind === 'abandoned') return;
+      if (outcome.kind === 'done') {
+        this.opts.observer.finished(this.name, job.source.topic, 'succeeded');
+        this.finish(job.state, job.message.offset);
+        return;
+      }
+      await this.park(job, outcome.step, outcome.error, outcome.errorClass, outcome.attempts);
+    } finally {
+      this.opts.observer.inFlight(this.name, -1);
+    }
   }
 
   /** Send the event to its retry topic (retriable, rounds left) or the dead-letter topic; finish it once durable. */
-  private async park({ state, message, source, retry, step, error, errorClass, attempts, finish }: Failure): Promise<void> {
+  private async park(job: EventJob, step: string, error: RouterError, errorClass: string, attempts: number): Promise<void> {
+    const { state, message, source, retry } = job;
     const now = this.now();
     const policy = this.opts.rule.rule.retry;
     const round = (retry?.round ?? 0) + 1;
@@ -343,11 +341,12 @@ export class RuleConsumer {
       firstFailedAt: retry?.firstFailedAt ?? new Date(now),
       failedAt: new Date(now),
     };
+    const origin = { topic: source.topic, partition: source.partition, offset: source.offset };
     let toRetry = error.retriable && round <= policy.limit;
     let parked: OutgoingMessage = toRetry
-      ? buildRetryMessage(this.opts.service, message, source, failure, round, now + Math.max(error.retryAfterMs ?? 0, retryDelayMs(policy, round)))
-      : buildDeadLetter(this.opts.service, message, source, failure);
-    const logFields = { topic: source.topic, partition: source.partition, offset: source.offset, step, err: error.message, errorClass };
+      ? buildRetryMessage(this.opts.service, message, origin, failure, round, now + Math.max(error.retryAfterMs ?? 0, retryDelayMs(policy, round)))
+      : buildDeadLetter(this.opts.service, message, origin, failure);
+    const logFields = { ...origin, step, err: error.message, errorClass };
     let valueOmitted = false;
     for (let attempt = 0; ; attempt++) {
       if (state.controller.signal.aborted) return;
@@ -360,7 +359,7 @@ export class RuleConsumer {
           // readable at its source coordinates; retrying the same bytes could never succeed.
           toRetry = false;
           valueOmitted = true;
-          parked = buildDeadLetter(this.opts.service, message, source, failure, { omitValue: true });
+          parked = buildDeadLetter(this.opts.service, message, origin, failure, { omitValue: true });
           continue;
         }
         // Parking must succeed before the offset may pass this event: keep trying until the partition is revoked.
@@ -375,7 +374,7 @@ export class RuleConsumer {
       this.opts.log.warn({ ...logFields, attempts: failure.attempts }, 'event dead-lettered');
       this.opts.observer.finished(this.name, source.topic, 'dead_lettered');
     }
-    finish();
+    this.finish(state, message.offset);
   }
 
   private applyBackpressure(): void {

@@ -19,7 +19,7 @@ export interface ChainHooks {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   random?: () => number;
   onStepDone?(step: string, seconds: number, outcome: 'ok' | 'error'): void;
-  onRetry?(step: string, error: RouterError, attempt: number, delayMs: number): void;
+  onRetry?(step: string, error: RouterError, attempt: number, delayMs: number, ctx: StepContext): void;
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -63,7 +63,7 @@ export async function runChain(
           error.retryAfterMs ?? 0,
           retryDelayMs(retry, waitOut ? Math.min(attempt, 10) : attempt, hooks.random),
         );
-        hooks.onRetry?.(name, error, attempt + 1, delay);
+        hooks.onRetry?.(name, error, attempt + 1, delay, ctx);
         await hooks.sleep(delay, signal);
       }
     }

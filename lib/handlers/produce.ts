@@ -24,22 +24,32 @@ export const produceHandler: HandlerDefinition<typeof Options, HandlerEnvironmen
     const topic = compileTemplateTree(options.topic);
     const key = options.key === undefined ? null : compileTemplateTree(options.key);
     const value = compileTemplateTree(options.value);
-    const headers = compileTemplateTree(options.headers ?? {});
+    const headers = options.headers === undefined ? null : compileTemplateTree(options.headers);
+    // A valid constant destination (the usual case) is checked once, not per event.
+    const constantTopic = topic.isConstant ? String(topic.evaluate({}) ?? '') : null;
+    const fixedTopic = constantTopic !== null && TOPIC_NAME.test(constantTopic) ? constantTopic : null;
     return {
       async run(ctx) {
-        const destination = String(topic.evaluate(ctx) ?? '');
-        if (!/^[A-Za-z0-9._-]+$/.test(destination)) throw new PermanentError(`produce: invalid topic name ${JSON.stringify(destination)}`);
+        const destination = fixedTopic ?? checkedTopic(topic.evaluate(ctx));
         const body = value.evaluate(ctx);
         const renderedKey = key ? String(key.evaluate(ctx) ?? '') : ctx.source.key;
-        const rendered = headers.evaluate(ctx) as Record<string, unknown>;
+        const rendered = headers ? (headers.evaluate(ctx) as Record<string, unknown>) : null;
         const report = await env.producer.produce({
           topic: destination,
           key: renderedKey || null,
           value: JSON.stringify(body),
-          headers: Object.entries(rendered).map(([k, v]) => ({ [k]: String(v) })),
+          ...(rendered ? { headers: Object.entries(rendered).map(([k, v]) => ({ [k]: String(v) })) } : {}),
         });
         return { result: report };
       },
     };
   },
 };
+
+const TOPIC_NAME = /^[A-Za-z0-9._-]+$/;
+
+function checkedTopic(rendered: unknown): string {
+  const destination = String(rendered ?? '');
+  if (!TOPIC_NAME.test(destination)) throw new PermanentError(`produce: invalid topic name ${JSON.stringify(destination)}`);
+  return destination;
+}

@@ -56,35 +56,47 @@ export class KafkaProducer {
   }
 
   /** Enqueue a message and resolve with its delivery report. Retries briefly when the local queue is full. */
-  async produce(message: OutgoingMessage): Promise<DeliveryReport> {
-    if (!this.connected) throw new TransientError('producer is not connected');
+  produce(message: OutgoingMessage): Promise<DeliveryReport> {
+    if (!this.connected) return Promise.reject(new TransientError('producer is not connected'));
     const id = this.nextId++;
-    const value = typeof message.value === 'string' ? Buffer.from(message.value) : message.value;
-    const key = message.key === undefined || message.key === null ? null : message.key;
     const delivered = new Promise<DeliveryReport>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.producer.produce(
-          message.topic,
-          message.partition ?? null,
-          value,
-          key as Kafka.MessageKey,
-          message.timestamp ?? Date.now(),
-          id,
-          message.headers as Kafka.MessageHeader[] | undefined,
-        );
-        break;
-      } catch (err) {
-        const code = (err as { code?: number }).code;
-        if (code === Kafka.CODES.ERRORS.ERR__QUEUE_FULL && attempt < 100) {
-          await new Promise((r) => setTimeout(r, 10));
-          continue;
-        }
-        this.waiters.delete(id);
-        throw new TransientError(`produce to ${message.topic} failed: ${(err as Error).message}`, { cause: err });
-      }
+    const value = typeof message.value === 'string' ? Buffer.from(message.value) : message.value;
+    // Not async on purpose: the common case enqueues at once, with no extra promise per message.
+    try {
+      if (this.enqueue(message, value, id)) return delivered;
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return delivered;
+    return this.enqueueWhenRoom(message, value, id).then(() => delivered);
+  }
+
+  /** True when enqueued, false when librdkafka's local queue is full; throws a TransientError otherwise. */
+  private enqueue(message: OutgoingMessage, value: Buffer, id: number): boolean {
+    try {
+      this.producer.produce(
+        message.topic,
+        message.partition ?? null,
+        value,
+        (message.key ?? null) as Kafka.MessageKey,
+        message.timestamp ?? Date.now(),
+        id,
+        message.headers as Kafka.MessageHeader[] | undefined,
+      );
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === Kafka.CODES.ERRORS.ERR__QUEUE_FULL) return false;
+      this.waiters.delete(id);
+      throw new TransientError(`produce to ${message.topic} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private async enqueueWhenRoom(message: OutgoingMessage, value: Buffer, id: number): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      await new Promise((r) => setTimeout(r, 10));
+      if (this.enqueue(message, value, id)) return;
+    }
+    this.waiters.delete(id);
+    throw new TransientError(`produce to ${message.topic} failed: local queue full`);
   }
 
   async flush(timeoutMs = 10000): Promise<void> {
