@@ -40,6 +40,8 @@ export class KafkaConsumerClient {
   private readonly consumer: Kafka.KafkaConsumer;
   private readonly commitWaiters: CommitWaiter[] = [];
   private connected = false;
+  /** From the configured assignment strategy: rebalanceProtocol() can answer NONE before the group settled. */
+  private readonly cooperativeConfigured: boolean;
   /** Called with every commit result, including failures, e.g. for metrics. */
   onCommitResult: ((err: Error | null, offsets: TopicPartitionOffset[]) => void) | undefined;
 
@@ -49,6 +51,7 @@ export class KafkaConsumerClient {
     private readonly log?: Logger,
   ) {
     const { 'auto.offset.reset': offsetReset, ...globalSettings } = settings;
+    this.cooperativeConfigured = String(settings['partition.assignment.strategy'] ?? '').includes('cooperative');
     this.consumer = new Kafka.KafkaConsumer(
       {
         ...globalSettings,
@@ -72,12 +75,18 @@ export class KafkaConsumerClient {
   }
 
   private handleRebalance(err: Kafka.LibrdKafkaError, assignment: TopicPartition[]): void {
-    const cooperative = this.consumer.rebalanceProtocol() === 'COOPERATIVE';
+    // A plain assign() under the cooperative protocol fails inside librdkafka without an exception, and the
+    // consumer then owns partitions it never fetches: decide from the configuration as well.
+    const cooperative = this.cooperativeConfigured || this.consumer.rebalanceProtocol() === 'COOPERATIVE';
     try {
       if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-        this.hooks.assigned?.(assignment);
+        // Assign first: the engine tracks only partitions the client really fetches.
         if (cooperative) this.consumer.incrementalAssign(assignment);
         else this.consumer.assign(assignment);
+        // A partition paused for backpressure when it was revoked may come back still paused; the engine
+        // starts every assigned partition unpaused, so librdkafka must agree.
+        this.consumer.resume(assignment);
+        this.hooks.assigned?.(assignment);
       } else if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
         this.hooks.revoked?.(assignment);
         if (cooperative) this.consumer.incrementalUnassign(assignment);

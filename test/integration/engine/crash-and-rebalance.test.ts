@@ -75,9 +75,11 @@ describe('crashes and rebalances with real router processes', () => {
     const service = uniqueName('imr-rebalance');
     const topic = `${service}.in`;
     await createTopics(KAFKA_BROKERS, [{ topic, partitions: PARTITIONS }]);
-    const { dir, config } = writeRouterConfig({ service, rules: ruleYaml(topic, server.port) });
+    // Few pending events per partition and slow effects, so b is stopped with most of its partitions' events still
+    // unread (a stopping router drains what it already accepted) and a has to take them over.
+    const { dir, config } = writeRouterConfig({ service, rules: ruleYaml(topic, server.port), maxPending: 20 });
     server.requests.length = 0;
-    server.delayMs = () => 10;
+    server.delayMs = () => 40;
     const a = startRouterProcess(config, join(dir, 'a.log'));
     const b = startRouterProcess(config, join(dir, 'b.log'));
     await new Promise((r) => setTimeout(r, 3000)); // let both join the group
