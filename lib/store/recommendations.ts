@@ -4,13 +4,36 @@
 // Writes go through a group-commit batcher: rows of concurrent events are collected for a few ms and
 // written with one multi-row statement per table (INSERT ... SELECT FROM unnest(...)), so the round trips
 // per flush are constant, not per event. Each event's promise resolves once its transaction committed.
-// Statuses use read-modify-write under transaction-scoped advisory locks, taken in sorted order, so the
-// pure precedence function (status-precedence.ts) decides, and concurrent writers cannot deadlock or race.
-import { createHash } from 'node:crypto';
+//
+// Statuses are merged by the upsert itself, with no read-modify-write: the batch is folded in JS with
+// `nextStatus`, then one INSERT ... ON CONFLICT DO UPDATE ... WHERE <incoming wins over stored>, the
+// condition being `compareObservations(incoming, stored) > 0` of status-precedence.ts rendered as a SQL
+// row comparison (`precedenceKeySql`). ON CONFLICT locks the conflicting row and evaluates the WHERE against
+// its latest committed version (READ COMMITTED re-checks after waiting for a concurrent writer), so each
+// row ends as the precedence maximum of everything committed, in any interleaving: the precedence is a
+// commutative, associative max and equal keys keep the stored row. Rows of every statement are sorted by
+// key, so concurrent writers lock rows in one order; a deadlock or serialization failure that still occurs
+// (e.g. UPDATEs whose lock order the planner chooses) rolls back and is retried (`isConflict`).
+//
+// Up to two write transactions of a process are in flight (the next one's statements overlap the previous
+// one's COMMIT). Which ones may overlap:
+// - Statuses: safe in any interleaving (above). unprocessable_event: insert-or-nothing, safe.
+// - page_image_state (forward-only via `WHERE excluded.rev_id > p.rev_id`, also re-checked on the locked
+//   row) and image_change (insert-or-nothing) stay consistent row by row, but both read other tables in the
+//   statement's snapshot: an 'added' image_change takes by_suggestion from an accepted status, the page
+//   takes illustrated_by_suggestion from image_change, and markAccepted (for accepted statuses) flags the
+//   existing image_change/page rows. Under READ COMMITTED, two overlapping transactions miss each other's
+//   uncommitted rows: tx A commits 'accepted' and runs markAccepted before tx B's 'added' image_change is
+//   visible, while B's EXISTS(... status = 'accepted') ran before A committed; neither sets by_suggestion.
+// So a transaction that writes page_image_state or image_change rows runs alone (`WriteGate`), exactly as
+// with one transaction in flight; only transactions writing statuses and unprocessable events (feedback)
+// overlap each other. Their markAccepted only sets flags to true on rows committed by revision transactions,
+// none of which is in flight meanwhile. (Between router processes this gate does not apply; that window
+// is the same as before this change.)
 import { checkout, type Pool, type PoolClient } from './pool.ts';
 import { MicroBatcher } from '../mediawiki/micro-batcher.ts';
 import { isConflict, toStoreError } from './db-errors.ts';
-import { nextStatus, isStatus, type StatusObservation } from './status-precedence.ts';
+import { nextStatus, precedenceKeySql } from './status-precedence.ts';
 import type { FeedbackDecision } from './feedback.ts';
 import type { ImageChangeRow, PageStateRow, RevisionRows, StatusRow, UnprocessableRow } from './revision-rows.ts';
 import type { IoObserver } from '../engine/observer.ts';
@@ -45,11 +68,51 @@ export interface StoreStats {
 
 const ATTEMPTS_ON_CONFLICT = 3;
 
-/** 64-bit advisory lock key of a status row; sorted before locking so every writer locks in one order. */
-function lockKey(wiki: string, pageId: number, image: string): bigint {
-  const digest = createHash('sha256').update(`${wiki}\u0000${pageId}\u0000${image}`).digest();
-  return digest.readBigInt64BE(0);
+/** Write transactions allowed to overlap. */
+const WRITES_IN_FLIGHT = 2;
+
+/**
+ * Admits write transactions of this process: 'alone' ones (page_image_state / image_change rows) run with no
+ * other, 'shared' ones (statuses, unprocessable events) with other shared ones. First come, first served.
+ */
+class WriteGate {
+  private shared = 0;
+  private alone = false;
+  private readonly waiting: Array<{ kind: 'alone' | 'shared'; admit: () => void }> = [];
+
+  async run<T>(kind: 'alone' | 'shared', fn: () => Promise<T>): Promise<T> {
+    if (this.waiting.length > 0 || !this.admits(kind)) await new Promise<void>((admit) => this.waiting.push({ kind, admit }));
+    else this.enter(kind);
+    try {
+      return await fn();
+    } finally {
+      if (kind === 'alone') this.alone = false;
+      else this.shared -= 1;
+      while (this.waiting.length > 0 && this.admits(this.waiting[0]!.kind)) {
+        const next = this.waiting.shift()!;
+        this.enter(next.kind);
+        next.admit();
+      }
+    }
+  }
+
+  private admits(kind: 'alone' | 'shared'): boolean {
+    return !this.alone && (kind === 'shared' || this.shared === 0);
+  }
+
+  private enter(kind: 'alone' | 'shared'): void {
+    if (kind === 'alone') this.alone = true;
+    else this.shared += 1;
+  }
 }
+
+/** Whether a batch writes page_image_state or image_change rows (see the header: such a transaction runs alone). */
+function writesPages(items: WriteItem[]): boolean {
+  return items.some((i) => i.revision !== undefined && (i.revision.page !== null || i.revision.changes.length > 0));
+}
+
+/** `compareObservations(incoming, stored) > 0` in SQL, for the ON CONFLICT of recommendation_status AS s. */
+const INCOMING_WINS = `${precedenceKeySql('excluded')} > ${precedenceKeySql('s')}`;
 
 const statusKey = (r: { wiki: string; pageId: number; image: string }) => `${r.wiki}\u0000${r.pageId}\u0000${r.image}`;
 const pageKey = (r: { wiki: string; pageId: number }) => `${r.wiki}\u0000${r.pageId}`;
@@ -71,6 +134,7 @@ function feedbackStatusRow(f: FeedbackDecision & { pageId: number }): StatusRow 
 
 export class RecommendationStore {
   private readonly writes: MicroBatcher<WriteItem, Error | null>;
+  private readonly gate = new WriteGate();
   private readonly reads: MicroBatcher<{ wiki: string; pageId: number }, StoredPageState | null>;
   readonly stats: StoreStats = { transactions: 0, statements: 0 };
   /** Told about every committed write transaction (latency, rows per table), e.g. for Prometheus. */
@@ -82,8 +146,14 @@ export class RecommendationStore {
   ) {
     const lingerMs = options.lingerMs ?? 5;
     const maxSize = options.maxBatch ?? 2000;
-    // One write transaction at a time per process: while it commits the next batch fills (group commit).
-    this.writes = new MicroBatcher({ maxSize, lingerMs, maxInFlight: 1, flush: (items) => this.flushWrites(items) });
+    // Two write transactions at a time per process (WriteGate decides which may overlap): while one commits
+    // the next runs its statements, and the batch after fills (group commit).
+    this.writes = new MicroBatcher({
+      maxSize,
+      lingerMs,
+      maxInFlight: WRITES_IN_FLIGHT,
+      flush: (items) => this.gate.run(writesPages(items) ? 'alone' : 'shared', () => this.flushWrites(items)),
+    });
     this.reads = new MicroBatcher({ maxSize, lingerMs, maxInFlight: 4, flush: (keys) => this.readStates(keys) });
   }
 
@@ -287,34 +357,15 @@ export class RecommendationStore {
   }
 
   private async mergeStatuses(client: PoolClient, incoming: StatusRow[]): Promise<void> {
-    // Fold the batch first (the precedence is order-independent), then against the stored rows.
+    // Fold the batch first (ON CONFLICT cannot touch a row twice; the precedence is order-independent), then
+    // let the upsert merge each winner with the stored row: it replaces it only when it wins, so the stored
+    // row stays on a loss or a tie (idempotent duplicate), also when another transaction wrote it meanwhile.
     const winners = new Map<string, StatusRow>();
     for (const row of incoming) winners.set(statusKey(row), nextStatus(winners.get(statusKey(row)) ?? null, row));
     const rows = [...winners.values()];
-    const locks = [...new Set(rows.map((r) => lockKey(r.wiki, r.pageId, r.image)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    await this.query(client, 'SELECT pg_advisory_xact_lock(l.k) FROM unnest($1::bigint[]) AS l(k)', [
-      locks.map(String),
-    ]);
-    const { rows: stored } = await this.query(
-      client,
-      `SELECT s.wiki, s.page_id, s.image, s.status, s.event_dt, s.rev_id
-         FROM recommendation_status s
-         JOIN unnest($1::text[], $2::bigint[], $3::text[]) AS k(wiki, page_id, image)
-           ON s.wiki = k.wiki AND s.page_id = k.page_id AND s.image = k.image`,
-      [rows.map((r) => r.wiki), rows.map((r) => r.pageId), rows.map((r) => r.image)],
-    );
-    const current = new Map<string, StatusObservation>();
-    for (const s of stored) {
-      if (!isStatus(s.status)) continue;
-      const key = statusKey({ wiki: String(s.wiki), pageId: Number(s.page_id), image: String(s.image) });
-      current.set(key, { status: s.status, eventTime: (s.event_dt as Date).getTime(), revId: s.rev_id === null ? null : Number(s.rev_id) });
-    }
-    const changed = rows.filter((r) => {
-      const existing = current.get(statusKey(r));
-      return existing === undefined || nextStatus<StatusObservation>(existing, r) === r;
-    });
-    if (changed.length === 0) return;
-    changed.sort((a, b) => byText(a.wiki, b.wiki) || a.pageId - b.pageId || byText(a.image, b.image));
+    rows.sort((a, b) => byText(a.wiki, b.wiki) || a.pageId - b.pageId || byText(a.image, b.image));
+    // Event times go as ISO strings with milliseconds, the precision of the JS side, so the SQL comparison
+    // of event_dt sees the same values `compareObservations` would.
     await this.query(
       client,
       `INSERT INTO recommendation_status AS s (wiki, page_id, image, status, reasons, source, event_dt, rev_id, event_id, updated_at)
@@ -323,17 +374,18 @@ export class RecommendationStore {
               AS r(wiki, page_id, image, status, reasons, source, event_dt, rev_id, event_id)
        ON CONFLICT (wiki, page_id, image) DO UPDATE SET
               status = excluded.status, reasons = excluded.reasons, source = excluded.source, event_dt = excluded.event_dt,
-              rev_id = excluded.rev_id, event_id = excluded.event_id, updated_at = excluded.updated_at`,
+              rev_id = excluded.rev_id, event_id = excluded.event_id, updated_at = excluded.updated_at
+        WHERE ${INCOMING_WINS}`,
       [
-        changed.map((r) => r.wiki),
-        changed.map((r) => r.pageId),
-        changed.map((r) => r.image),
-        changed.map((r) => r.status),
-        changed.map((r) => r.reasons.filter((x) => !x.includes('|')).join('|')),
-        changed.map((r) => r.source),
-        changed.map((r) => new Date(r.eventTime).toISOString()),
-        changed.map((r) => r.revId),
-        changed.map((r) => r.eventId),
+        rows.map((r) => r.wiki),
+        rows.map((r) => r.pageId),
+        rows.map((r) => r.image),
+        rows.map((r) => r.status),
+        rows.map((r) => r.reasons.filter((x) => !x.includes('|')).join('|')),
+        rows.map((r) => r.source),
+        rows.map((r) => new Date(r.eventTime).toISOString()),
+        rows.map((r) => r.revId),
+        rows.map((r) => r.eventId),
       ],
     );
   }

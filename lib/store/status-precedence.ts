@@ -51,6 +51,30 @@ export function compareObservations(a: StatusObservation, b: StatusObservation):
   );
 }
 
+/** A SQL CASE mapping a status expression to its number in `table`; -1 for a status the table does not know. */
+function sqlCase(table: Readonly<Record<RecommendationStatus, number>>, status: string): string {
+  const arms = STATUSES.map((name) => {
+    const value = table[name];
+    // Constants of this module, never user input; checked anyway since they are spliced into SQL.
+    if (!/^[a-z]+$/.test(name) || !Number.isSafeInteger(value)) throw new Error(`status precedence table is not SQL-safe: ${name}`);
+    return `WHEN '${name}' THEN ${value}`;
+  });
+  return `(CASE ${status} ${arms.join(' ')} ELSE -1 END)`;
+}
+
+/**
+ * The key `compareObservations` orders by, as a PostgreSQL row over the status columns of `alias`
+ * (status, event_dt, rev_id): (tier, event time, coalesce(rev_id, 0), tie rank). For two rows a and b,
+ * `precedenceKeySql('a') > precedenceKeySql('b')` is `compareObservations(a, b) > 0` (row comparison is
+ * lexicographic). Event times must carry the same precision on both sides: the store writes whole milliseconds.
+ * A status unknown to the tables ranks below all others (-1), as if no row were stored.
+ */
+export function precedenceKeySql(alias: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(alias)) throw new Error(`not a plain SQL alias: ${alias}`);
+  const status = `${alias}.status`;
+  return `(${sqlCase(TIER, status)}, ${alias}.event_dt, coalesce(${alias}.rev_id, 0), ${sqlCase(TIE_RANK, status)})`;
+}
+
 /** The observation to keep: `incoming` when it wins over `current`, else `current` (also on a tie). */
 export function nextStatus<T extends StatusObservation>(current: T | null, incoming: T): T {
   if (current === null) return incoming;
