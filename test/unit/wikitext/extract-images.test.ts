@@ -159,6 +159,54 @@ describe('template parameters', () => {
   ]);
 });
 
+// Extension tags with wikitext content (<ref>, <gallery>, <poem>, ...) are parsed on their own, as in MediaWiki:
+// a `[[` or `{{` left open inside ends with the tag. Text after such a tag once made the scanner loop forever,
+// so a regression here shows as a test file that never ends (cancelled by the --test-timeout of scripts/test.sh).
+describe('frames left open inside extension tags', () => {
+  check([
+    { behaviour: 'an unclosed link in a reference ends with it', wikitext: '<ref>[[Foo</ref> bar [[File:B.jpg]]', images: ['B.jpg'] },
+    { behaviour: 'an unclosed template in a reference ends with it', wikitext: '<ref>{{Cite web|url=x</ref> bar [[File:B.jpg]]', images: ['B.jpg'] },
+    {
+      behaviour: 'a reference with attributes ends its unclosed link',
+      wikitext: '<ref name="x" group=\'n\'>[[Foo|bar</ref> baz [[File:B.jpg]]',
+      images: ['B.jpg'],
+    },
+    {
+      behaviour: 'an unclosed link in a gallery caption ends with the gallery',
+      wikitext: '<gallery>\nA.jpg|caption [[Foo\n</gallery> bar [[File:B.jpg]]',
+      images: ['A.jpg', 'B.jpg'],
+    },
+    { behaviour: 'an unclosed link in a poem ends with it', wikitext: '<poem>[[Foo</poem> bar [[File:B.jpg]]', images: ['B.jpg'] },
+    {
+      behaviour: 'several references with unclosed links and templates are all ended',
+      wikitext: '<ref>[[A</ref> x <ref>{{B|c</ref> y <ref name=c>[[C|{{D</ref> z [[File:E.jpg]] {{Infobox|image=F.png}}',
+      images: ['E.jpg', 'F.png'],
+    },
+    {
+      behaviour: 'a reference with an unclosed link leaves the enclosing template open',
+      wikitext: '{{Infobox|caption=<ref>[[Foo</ref> text|image=A.jpg}}',
+      images: ['A.jpg'],
+    },
+    {
+      behaviour: 'a reference with an unclosed link leaves the enclosing image link open',
+      wikitext: '[[File:A.jpg|thumb|caption<ref>[[Foo</ref> more]] [[File:B.jpg]]',
+      images: ['A.jpg', 'B.jpg'],
+    },
+    { behaviour: 'a link closer after the closing tag does not close a link inside it', wikitext: '<ref>[[File:A.jpg</ref>]]', images: [] },
+    { behaviour: 'such a closer stays text when more text follows', wikitext: '<ref>[[File:A.jpg</ref>]] x [[File:B.jpg]]', images: ['B.jpg'] },
+    {
+      behaviour: 'a template closer after the closing tag does not close a template inside it',
+      wikitext: '<ref>{{Infobox|image=A.jpg</ref>}} [[File:B.jpg]]',
+      images: ['B.jpg'],
+    },
+    {
+      behaviour: 'ten thousand references with unclosed links are each ended',
+      wikitext: `${'<ref>[[Foo</ref> x '.repeat(10_000)}[[File:Z.png]]`,
+      images: ['Z.png'],
+    },
+  ]);
+});
+
 describe('explainImages', () => {
   test('lists every occurrence in text order with its kind, offset and line', () => {
     const wikitext = [
