@@ -3,16 +3,15 @@
 // and the state lands in an embedded PostgreSQL. Then it prints what changed and where to look next.
 import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { parseConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { Router } from '../engine/router.ts';
 import { FakeMediaWiki } from './fake-mediawiki.ts';
 import type { Pool } from '../store/pool.ts';
 
-const REPO = resolve(fileURLToPath(new URL('../../', import.meta.url)));
-export const DEMO_DIR = join(REPO, 'demo');
+export const DEMO_DIR = join(PROJECT_ROOT, 'demo');
 
 interface DemoRevision {
   revid: number;
@@ -58,7 +57,7 @@ source:
   file: {paths: [${JSON.stringify(join(DEMO_DIR, 'events'))}]}
 database: {url: "", embedded_path: ${JSON.stringify(join(workDir, 'pgdata'))}}
 mediawiki: {api_url: ${JSON.stringify(api.url)}, batch_linger_ms: 5}
-rules: {paths: [${JSON.stringify(join(REPO, 'rules'))}]}
+rules: {paths: [${JSON.stringify(join(PROJECT_ROOT, 'rules'))}]}
 kafka: {commit_interval_ms: 50}
 log: {level: ${options.logLevel ?? 'error'}}
 `,

@@ -2,11 +2,11 @@
 // under an advisory lock so concurrent routers never race. Applied files are checksummed; an edited one is an error.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { checkout, type Pool } from './pool.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'lib', 'store', 'migrations');
 const LOCK_ID = 0x1a6e_7a7c; // arbitrary, constant: "imagematching-router migrations"
 
 export interface Migration {
