@@ -17,6 +17,7 @@ export function consumerSettings(kafka: Pick<KafkaConfig, 'brokers' | 'client_id
     // Bound the memory librdkafka uses for prefetched messages (per client, across partitions).
     'queued.max.messages.kbytes': 16384,
     'fetch.wait.max.ms': 100,
+    'fetch.queue.backoff.ms': 10,
     'socket.keepalive.enable': true,
     'partition.assignment.strategy': 'cooperative-sticky',
     ...kafka.consumer,
