@@ -12,6 +12,7 @@ import { feedbackScenario } from './scenarios/feedback.ts';
 import { revisionsScenario } from './scenarios/revisions.ts';
 import { routingScenario } from './scenarios/routing.ts';
 import type { ScenarioOptions, ScenarioResult } from './lib/scenario.ts';
+import { buildRouter } from './lib/services.ts';
 
 const SCENARIOS: Record<string, { run: (o: ScenarioOptions) => Promise<ScenarioResult>; defaultEvents: number }> = {
   feedback: { run: feedbackScenario, defaultEvents: 100_000 },
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
   };
   console.log(`bench: ${JSON.stringify(machine)}`);
   console.log(`bench: router logs in ${workDir}${cpuProfDir ? `, CPU profiles in ${cpuProfDir}` : ''}`);
+  buildRouter();
 
   const results: ScenarioResult[] = [];
   for (const name of names) {

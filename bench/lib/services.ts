@@ -1,7 +1,7 @@
 // The real services the bench runs on: a fresh PostgreSQL database and uniquely named Kafka topics per
 // scenario (both removed afterwards), a fast producer for backlogs, and the router as a child process.
 import { randomBytes } from 'node:crypto';
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,10 +147,16 @@ function vmHwmMb(pid: number): number {
   }
 }
 
-/** Starts bench/lib/router-child.ts; `cpuProfDir` runs it under --cpu-prof. */
+/** Compiles lib/ and the router child to dist/ (`npm run build`), so the bench measures what `run` runs. */
+export function buildRouter(): void {
+  const result = spawnSync(process.execPath, [join(REPO, 'scripts/build.js')], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) throw new Error('npm run build failed: the bench measures the compiled router');
+}
+
+/** Starts the compiled bench/lib/router-child.ts (see buildRouter); `cpuProfDir` runs it under --cpu-prof. */
 export async function startRouterChild(config: string, logFile: string, cpuProfDir?: string): Promise<RouterChild> {
-  const execArgv = ['--import', 'tsx', ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
-  const child = fork(join(REPO, 'bench/lib/router-child.ts'), [config], { cwd: REPO, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const execArgv = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const child = fork(join(REPO, 'dist/bench/lib/router-child.js'), [config], { cwd: REPO, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const { createWriteStream } = await import('node:fs');
   const log = createWriteStream(logFile, { flags: 'a' });
   child.stdout!.pipe(log);

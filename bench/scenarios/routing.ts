@@ -33,7 +33,7 @@ export async function routingScenario(options: ScenarioOptions): Promise<Scenari
       wiki: '/^(en|de)wiki$/'
       meta: { domain: '/\\.wikipedia\\.org$/' }
     key: '{{message.wiki}}:{{message.page_id}}'
-    concurrency: 200
+    concurrency: 2000
     steps:
       - produce: { topic: '${output(prefix)}' }
 `,
