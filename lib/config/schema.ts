@@ -31,7 +31,7 @@ export const KafkaSchema = Type.Object(
     commit_interval_ms: Type.Integer({ minimum: 10, default: 1000, description: 'How often finished offsets are committed' }),
     max_pending_per_partition: Type.Integer({
       minimum: 1,
-      default: 2000,
+      default: 1000,
       description: 'Events buffered or in flight per partition before the partition is paused (backpressure)',
     }),
     shutdown_timeout_ms: Type.Integer({ minimum: 0, default: 15000, description: 'Deadline for in-flight work on SIGTERM' }),
