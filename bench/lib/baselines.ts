@@ -2,8 +2,10 @@
 // how fast a hand-written batched upsert writes the same rows. A scenario is compared with the slower of them.
 import pg from 'pg';
 import { KafkaConsumerClient } from '../../lib/kafka/consumer.ts';
-import { consumerSettings } from '../../lib/kafka/client-config.ts';
-import { kafkaSettings, uniqueName } from './services.ts';
+import { consumerSettings, producerSettings } from '../../lib/kafka/client-config.ts';
+import { KafkaProducer } from '../../lib/kafka/producer.ts';
+import { createTopics, deleteTopics } from '../../lib/kafka/admin.ts';
+import { KAFKA_BROKERS, kafkaSettings, uniqueName } from './services.ts';
 
 /** Consumes `count` messages of `topic` from the start in a fresh group, no processing; events/s from first message. */
 export async function consumeBaseline(topic: string, count: number, parse = false): Promise<number> {
@@ -25,6 +27,42 @@ export async function consumeBaseline(topic: string, count: number, parse = fals
     return count / ((performance.now() - first) / 1000);
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/**
+ * The routing scenario's work with no engine: consume a batch, parse and re-serialise each event, produce it with
+ * the router's producer settings, wait for every delivery report of the batch, commit; batch after batch. What
+ * node-rdkafka and the broker allow for consume-and-produce on this machine, measured in the same run.
+ * Commits are not awaited (their results arrive while consuming), as in the router.
+ */
+export async function consumeProduceBaseline(topic: string, count: number): Promise<number> {
+  const output = `${topic}.pipe-baseline`;
+  await createTopics(KAFKA_BROKERS, [{ topic: output, partitions: 4 }]);
+  const consumer = new KafkaConsumerClient(consumerSettings(kafkaSettings, uniqueName('imr-bench-pipe')));
+  const producer = new KafkaProducer(producerSettings(kafkaSettings));
+  await Promise.all([consumer.connect(), producer.connect()]);
+  consumer.subscribe([topic]);
+  let got = 0;
+  let first = 0;
+  const deadline = Date.now() + 300_000;
+  try {
+    while (got < count) {
+      if (Date.now() > deadline) throw new Error(`consume-produce baseline read ${got}/${count}`);
+      const batch = await consumer.consumeBatch(500);
+      if (batch.length === 0) continue;
+      if (first === 0) first = performance.now();
+      await Promise.all(batch.map((m) => producer.produce({ topic: output, key: m.key, value: JSON.stringify(JSON.parse(m.value!.toString('utf8'))) })));
+      const last = new Map<number, number>();
+      for (const m of batch) last.set(m.partition, m.offset + 1);
+      // Commit results arrive while consuming (as in the router): do not wait for them here.
+      consumer.commit([...last].map(([partition, offset]) => ({ topic, partition, offset }))).catch(() => undefined);
+      got += batch.length;
+    }
+    return count / ((performance.now() - first) / 1000);
+  } finally {
+    await Promise.all([consumer.disconnect(), producer.disconnect()]);
+    await deleteTopics(KAFKA_BROKERS, [output]).catch(() => undefined);
   }
 }
 

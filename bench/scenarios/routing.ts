@@ -3,7 +3,7 @@
 // derived message's timestamp (set when the router produced it) minus the send time carried in the event.
 import { KafkaConsumerClient } from '../../lib/kafka/consumer.ts';
 import { consumerSettings } from '../../lib/kafka/client-config.ts';
-import { consumeBaseline } from '../lib/baselines.ts';
+import { consumeBaseline, consumeProduceBaseline } from '../lib/baselines.ts';
 import { ratio, runRouterScenario, type ScenarioOptions, type ScenarioResult } from '../lib/scenario.ts';
 import { kafkaSettings, percentile, uniqueName, type BenchMessage } from '../lib/services.ts';
 
@@ -66,6 +66,7 @@ export async function routingScenario(options: ScenarioOptions): Promise<Scenari
         latencies.sort((a, b) => a - b);
         const consume = await consumeBaseline(ctx.topic, options.events);
         const consumeParse = await consumeBaseline(ctx.topic, options.events, true);
+        const consumeProduce = await consumeProduceBaseline(ctx.topic, options.events);
         return {
           p50_ms: percentile(latencies, 50),
           p99_ms: percentile(latencies, 99),
@@ -74,6 +75,8 @@ export async function routingScenario(options: ScenarioOptions): Promise<Scenari
           baseline_events_per_s: Math.round(consume),
           ratio_to_baseline: ratio(ctx.eventsPerS, consume),
           baseline_consume_parse_events_per_s: Math.round(consumeParse),
+          baseline_consume_produce_events_per_s: Math.round(consumeProduce),
+          ratio_to_consume_produce: ratio(ctx.eventsPerS, consumeProduce),
           output_messages: seen,
           api_requests_per_event: 0,
         };
