@@ -55,7 +55,7 @@ export interface WriteItem {
 export interface StoreOptions {
   /** Longest a write waits for others to share its transaction (default 5 ms). */
   lingerMs?: number;
-  /** Most events per transaction (default 500). */
+  /** Most events per transaction (default 2000). */
   maxBatch?: number;
 }
 
