@@ -14,9 +14,13 @@ export function consumerSettings(kafka: Pick<KafkaConfig, 'brokers' | 'client_id
     'enable.auto.offset.store': false,
     'auto.offset.reset': 'earliest',
     'enable.partition.eof': false,
-    // Bound the memory librdkafka uses for prefetched messages (per client, across partitions).
+    // Bound the memory librdkafka uses for prefetched messages (per client, across partitions). The kbytes limit
+    // counts payload only; each small message also costs librdkafka a few hundred bytes, so cap the count too
+    // (the default, 100,000 per partition, let a backlog of small events take ~20 MB more).
     'queued.max.messages.kbytes': 16384,
+    'queued.min.messages': 10000,
     'fetch.wait.max.ms': 100,
+    // After a backpressure pause and resume, fetch again at once (librdkafka's default waits up to a second).
     'fetch.queue.backoff.ms': 10,
     'socket.keepalive.enable': true,
     'partition.assignment.strategy': 'cooperative-sticky',
