@@ -1,30 +1,45 @@
 // Raw baselines measured in the same run as the router: how fast node-rdkafka alone drains the topic, and
 // how fast a hand-written batched upsert writes the same rows. A scenario is compared with the slower of them.
 import pg from 'pg';
-import { KafkaConsumerClient } from '../../lib/kafka/consumer.ts';
+import { KafkaConsumerClient, type ConsumedMessage } from '../../lib/kafka/consumer.ts';
 import { consumerSettings, producerSettings } from '../../lib/kafka/client-config.ts';
 import { KafkaProducer } from '../../lib/kafka/producer.ts';
 import { createTopics, deleteTopics } from '../../lib/kafka/admin.ts';
 import { KAFKA_BROKERS, kafkaSettings, uniqueName } from './services.ts';
+
+/**
+ * Reads `count` messages with the router's batch size, handing each batch to `onBatch`; events/s from the first
+ * message to the last handled one.
+ */
+async function drainRate(
+  consumer: KafkaConsumerClient,
+  count: number,
+  what: string,
+  onBatch: (batch: ConsumedMessage[]) => Promise<void> | void,
+): Promise<number> {
+  let got = 0;
+  let first = 0;
+  const deadline = Date.now() + 300_000;
+  while (got < count) {
+    if (Date.now() > deadline) throw new Error(`${what} read ${got}/${count}`);
+    const batch = await consumer.consumeBatch(500);
+    if (batch.length === 0) continue;
+    if (first === 0) first = performance.now();
+    await onBatch(batch);
+    got += batch.length;
+  }
+  return count / ((performance.now() - first) / 1000);
+}
 
 /** Consumes `count` messages of `topic` from the start in a fresh group, no processing; events/s from first message. */
 export async function consumeBaseline(topic: string, count: number, parse = false): Promise<number> {
   const consumer = new KafkaConsumerClient(consumerSettings(kafkaSettings, uniqueName('imr-bench-baseline')));
   await consumer.connect();
   consumer.subscribe([topic]);
-  let got = 0;
-  let first = 0;
-  const deadline = Date.now() + 300_000;
   try {
-    while (got < count) {
-      if (Date.now() > deadline) throw new Error(`baseline consumer read ${got}/${count}`);
-      // Same batch size as the router's consume loop.
-      const batch = await consumer.consumeBatch(500);
-      if (batch.length > 0 && first === 0) first = performance.now();
+    return await drainRate(consumer, count, 'baseline consumer', (batch) => {
       if (parse) for (const m of batch) JSON.parse(m.value!.toString('utf8'));
-      got += batch.length;
-    }
-    return count / ((performance.now() - first) / 1000);
+    });
   } finally {
     await consumer.disconnect();
   }
@@ -43,23 +58,13 @@ export async function consumeProduceBaseline(topic: string, count: number): Prom
   const producer = new KafkaProducer(producerSettings(kafkaSettings));
   await Promise.all([consumer.connect(), producer.connect()]);
   consumer.subscribe([topic]);
-  let got = 0;
-  let first = 0;
-  const deadline = Date.now() + 300_000;
   try {
-    while (got < count) {
-      if (Date.now() > deadline) throw new Error(`consume-produce baseline read ${got}/${count}`);
-      const batch = await consumer.consumeBatch(500);
-      if (batch.length === 0) continue;
-      if (first === 0) first = performance.now();
+    return await drainRate(consumer, count, 'consume-produce baseline', async (batch) => {
       await Promise.all(batch.map((m) => producer.produce({ topic: output, key: m.key, value: JSON.stringify(JSON.parse(m.value!.toString('utf8'))) })));
       const last = new Map<number, number>();
       for (const m of batch) last.set(m.partition, m.offset + 1);
-      // Commit results arrive while consuming (as in the router): do not wait for them here.
       consumer.commit([...last].map(([partition, offset]) => ({ topic, partition, offset }))).catch(() => undefined);
-      got += batch.length;
-    }
-    return count / ((performance.now() - first) / 1000);
+    });
   } finally {
     await Promise.all([consumer.disconnect(), producer.disconnect()]);
     await deleteTopics(KAFKA_BROKERS, [output]).catch(() => undefined);

@@ -43,8 +43,8 @@ const observer: EngineObserver = {
 };
 
 // Experiments (BENCH_EXPERIMENTS=name=value,...) measure a proposed change to lib/ without editing it:
-//   consume_timeout_ms=N  per-message wait of KafkaConsumerClient.consumeBatch (lib/kafka/consumer.ts sets 100)
-//   producer_poll_ms=N    delivery-report poll interval of KafkaProducer (lib/kafka/producer.ts sets 20)
+//   consume_timeout_ms=N  per-message wait of KafkaConsumerClient.consumeBatch (lib/kafka/consumer.ts sets 10)
+//   producer_poll_ms=N    delivery-report poll interval of KafkaProducer (lib/kafka/producer.ts sets 5)
 const experiments = new Map(
   (process.env.BENCH_EXPERIMENTS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]),
 );
