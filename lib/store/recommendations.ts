@@ -28,8 +28,19 @@
 // So a transaction that writes page_image_state or image_change rows runs alone (`WriteGate`), exactly as
 // with one transaction in flight; only transactions writing statuses and unprocessable events (feedback)
 // overlap each other. Their markAccepted only sets flags to true on rows committed by revision transactions,
-// none of which is in flight meanwhile. (Between router processes this gate does not apply; that window
-// is the same as before this change.)
+// none of which is in flight meanwhile.
+//
+// Between router processes the gate does not apply, so the same window is closed in the database: every
+// transaction that has `accepted` statuses or writes page_image_state or image_change rows first takes a
+// transaction-scoped advisory lock per (wiki, page_id) it touches (`lockPages`, the first statement after
+// BEGIN, all keys in one statement in sorted order). Of two such transactions on one page, the later one waits
+// for the earlier one's COMMIT before any other statement, and under READ COMMITTED each later statement takes
+// a fresh snapshot, so it sees the earlier one's rows: markAccepted flags the committed 'added' row, or the
+// EXISTS finds the committed acceptance. Deadlock-free: all advisory locks of a transaction are taken, in one
+// global order, before any row lock, so a transaction waiting for an advisory lock holds no row lock and only
+// smaller advisory keys; transactions that take none (only non-accepted statuses or unprocessable events, the
+// fast path of feedback) never wait for one. The in-process gate stays as it is: it still decides which
+// transactions of one process may overlap.
 import { checkout, type Pool, type PoolClient } from './pool.ts';
 import { MicroBatcher } from '../mediawiki/micro-batcher.ts';
 import { isConflict, toStoreError } from './db-errors.ts';
@@ -67,6 +78,15 @@ export interface StoreStats {
 }
 
 const ATTEMPTS_ON_CONFLICT = 3;
+
+/**
+ * Class id of the per-page advisory locks (`pg_advisory_xact_lock(int, int)`, see `lockPages`). The two-int form
+ * has a key space of its own (objsubid 2 in pg_locks), disjoint from the single-bigint form that migrate.ts's lock
+ * and most other advisory-lock users take, so a page lock can never be mistaken for one of those; the class id keeps
+ * it apart from other two-int users. Arbitrary and constant, next to migrate.ts's LOCK_ID: "imagematching-router
+ * page locks". Every router process must use the same value.
+ */
+const PAGE_LOCK_CLASS = 0x1a6e_7a7d;
 
 /** Write transactions allowed to overlap. */
 const WRITES_IN_FLIGHT = 2;
@@ -271,6 +291,14 @@ export class RecommendationStore {
         if (row.status === 'accepted') accepted.push(row);
       }
     }
+    // The page locks come first, before any statement that reads or locks rows (see the header and lockPages):
+    // pages whose image_change or page_image_state rows are written, and pages with an accepted status (feedback's,
+    // which markAccepted applies; insertChanges' EXISTS reads any stored one).
+    const lockedPages = new Map<string, { wiki: string; pageId: number }>();
+    for (const r of [...changes, ...pages.values(), ...statuses.filter((s) => s.status === 'accepted')]) {
+      lockedPages.set(pageKey(r), { wiki: r.wiki, pageId: r.pageId });
+    }
+    if (lockedPages.size > 0) await this.lockPages(client, [...lockedPages.values()]);
     if (unprocessable.length > 0) await this.insertUnprocessable(client, unprocessable);
     if (changes.length > 0) await this.insertChanges(client, changes);
     if (pages.size > 0) await this.upsertPages(client, [...pages.values()]);
@@ -282,6 +310,29 @@ export class RecommendationStore {
       page_image_state: pages.size,
       recommendation_status: statuses.length,
     };
+  }
+
+  /**
+   * Transaction-scoped advisory locks on the pages, so that transactions of different processes that could miss each
+   * other's by_suggestion rows run one after the other per page (see the header). Released by COMMIT or ROLLBACK, so
+   * a retried attempt takes them again. One statement, keys in ascending order: the subquery has DISTINCT and ORDER
+   * BY, so the planner cannot pull it up and the volatile pg_advisory_xact_lock of the outer target list is evaluated
+   * row by row on the sorted output (the plan is Subquery Scan over Sort/Unique or Sort over HashAggregate), one
+   * global order for every transaction, hence no deadlock among the locks. The key is the 32-bit hashtext of
+   * `wiki:page_id` (':' never occurs in a wiki id and page_id is digits; text cannot hold chr(0)), computed by the
+   * server so every process agrees. Distinct pages whose hashes collide share one lock, more often with 32 bits than
+   * with 64: that only serializes transactions that need not be, it never lets two that must be serialized overlap,
+   * since equal pages always hash equal.
+   */
+  private async lockPages(client: PoolClient, pages: Array<{ wiki: string; pageId: number }>): Promise<void> {
+    await this.query(
+      client,
+      `SELECT pg_advisory_xact_lock(${PAGE_LOCK_CLASS}, locks.k)
+         FROM (SELECT DISTINCT hashtext(u.wiki || ':' || u.page_id::text) AS k
+                 FROM unnest($1::text[], $2::bigint[]) AS u(wiki, page_id)
+                ORDER BY k) AS locks`,
+      [pages.map((p) => p.wiki), pages.map((p) => p.pageId)],
+    );
   }
 
   private async insertUnprocessable(client: PoolClient, rows: UnprocessableRow[]): Promise<void> {
