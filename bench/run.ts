@@ -29,6 +29,7 @@ const USAGE = `usage: node --import tsx bench/run.ts [options]
   --partitions P      partitions of the input topics (default 4)
   --profile DIR       run the router under node --cpu-prof, profiles in DIR
   --concurrency N     override the rules' concurrency (keys in flight per rule; rules say 200)
+  --node-flags=FLAGS extra node/V8 flags for the router child, space-separated (e.g. --node-flags="--trace-gc")
 experiments (router child only, to measure proposed lib/ changes): BENCH_EXPERIMENTS=consume_timeout_ms=10,producer_poll_ms=5
 environment: KAFKA_BROKERS (127.0.0.1:9092), TEST_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres), CORPUS_DIR (../shared/corpus)`;
 
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
         partitions: { type: 'string' },
         profile: { type: 'string' },
         concurrency: { type: 'string' },
+        'node-flags': { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
       workDir,
       ...(cpuProfDir ? { cpuProfDir: join(cpuProfDir, name) } : {}),
       ...(concurrency ? { concurrency } : {}),
+      nodeFlags: (args['node-flags'] ?? '').split(' ').filter(Boolean),
       log: (line) => console.log(line),
     };
     console.log(`\n== ${name}: ${options.events} events, ${partitions} partitions`);

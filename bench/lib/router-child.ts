@@ -17,6 +17,8 @@ export interface ChildProgress {
   lastFinishedAt: number | null;
   rssMb: number;
   heapMb: number;
+  /** User + system CPU time of the router process so far. */
+  cpuMs: number;
 }
 
 const configFile = process.argv[2];
@@ -65,6 +67,18 @@ if (experiments.has('producer_poll_ms')) {
   };
 }
 
+//   alloc_profile=FILE    sample every allocation site (collected objects included) into FILE (.heapprofile)
+const allocationProfile = experiments.get('alloc_profile');
+const inspector = allocationProfile ? new (await import('node:inspector')).Session() : undefined;
+if (inspector) {
+  inspector.connect();
+  inspector.post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
+
 const { config } = loadConfigFile(configFile);
 //   log_no_redact=1       a pino logger without the redact paths (each per-event child re-parses them)
 const log = experiments.has('log_no_redact')
@@ -74,6 +88,7 @@ const router = await Router.start(config, { log, observer });
 
 function report(): void {
   const m = process.memoryUsage();
+  const cpu = process.cpuUsage();
   const progress: ChildProgress = {
     type: 'progress',
     consumed,
@@ -82,6 +97,7 @@ function report(): void {
     lastFinishedAt,
     rssMb: m.rss / 2 ** 20,
     heapMb: m.heapUsed / 2 ** 20,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   };
   process.send!(progress);
 }
@@ -93,6 +109,15 @@ process.on('message', async (message: { type?: string }) => {
   clearInterval(timer);
   report();
   await router.stop(10_000);
+  if (inspector && allocationProfile) {
+    const { writeFileSync } = await import('node:fs');
+    await new Promise<void>((done) =>
+      inspector.post('HeapProfiler.stopSampling', (err, result) => {
+        if (!err) writeFileSync(allocationProfile, JSON.stringify(result.profile));
+        done();
+      }),
+    );
+  }
   // A normal exit, so --cpu-prof writes its profile.
   process.disconnect?.();
   process.exit(0);

@@ -28,6 +28,8 @@ export interface ScenarioOptions {
   partitions: number;
   workDir: string;
   cpuProfDir?: string;
+  /** Extra node/V8 flags for the router child (experiments: GC tracing, heap sizes). */
+  nodeFlags?: string[];
   /** Overrides the rule's `concurrency` (keys in flight), to show how throughput scales with it. */
   concurrency?: number;
   log(line: string): void;
@@ -112,15 +114,19 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
     let rules = run.rules(names);
     if (options.concurrency) rules = rules.replace(/concurrency: \d+/g, `concurrency: ${options.concurrency}`);
     const config = writeConfig({ service, prefix, databaseUrl: db.url, rules, ...(run.apiUrl ? { apiUrl: run.apiUrl } : {}) });
-    router = await startRouterChild(config, join(options.workDir, `${run.name}-router.log`), options.cpuProfDir);
+    router = await startRouterChild(config, join(options.workDir, `${run.name}-router.log`), options.cpuProfDir, options.nodeFlags);
     const timeoutMs = Math.max(120_000, options.events * 5);
     await router.waitFinished(options.events, timeoutMs);
     const p = router.progress;
     const drainSeconds = ((p.lastFinishedAt ?? 0) - (p.firstConsumedAt ?? 0)) / 1000;
     const eventsPerS = options.events / drainSeconds;
     const backlogPeak = router.peakRssMb();
+    // CPU per event is steadier than events/s on a shared machine: another process's load slows the drain, not
+    // the work the router does per event. The window starts at the first report after the first consumed event.
+    const cpuUsPerEvent = ((p.cpuMs - (router.cpuMsAtFirstConsume ?? 0)) * 1000) / options.events;
     options.log(
-      `  router drained the backlog: ${Math.round(eventsPerS)} events/s over ${drainSeconds.toFixed(1)} s, peak RSS ${backlogPeak.toFixed(0)} MB ` +
+      `  router drained the backlog: ${Math.round(eventsPerS)} events/s over ${drainSeconds.toFixed(1)} s, ` +
+        `${cpuUsPerEvent.toFixed(1)} µs of router CPU per event, peak RSS ${backlogPeak.toFixed(0)} MB ` +
         `(at start ${router.startRssMb.toFixed(0)} MB; now RSS ${p.rssMb.toFixed(0)} MB, heap ${p.heapMb.toFixed(0)} MB)`,
     );
     let rateEvents = 0;
@@ -144,6 +150,7 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
       peak_rss_mb: Math.round(peak),
       backlog_peak_rss_mb: Math.round(backlogPeak),
       drain_seconds: Number(drainSeconds.toFixed(2)),
+      router_cpu_us_per_event: Number(cpuUsPerEvent.toFixed(1)),
       produce_events_per_s: Math.round(produceEventsPerS),
       rate_events: rateEvents,
       outcomes,

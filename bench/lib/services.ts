@@ -127,6 +127,8 @@ export interface RouterChild {
   child: ChildProcess;
   pid: number;
   progress: ChildProgress;
+  /** The router's CPU time (ms) in the first progress report that saw an event consumed (reports come every 100 ms). */
+  cpuMsAtFirstConsume: number | null;
   /** RSS right after Router.start, before any event: the fixed cost of the process. */
   startRssMb: number;
   /** Peak VmHWM seen in /proc/<pid>/status, MB. */
@@ -153,9 +155,12 @@ export function buildRouter(): void {
   if (result.status !== 0) throw new Error('npm run build failed: the bench measures the compiled router');
 }
 
-/** Starts the compiled bench/lib/router-child.ts (see buildRouter); `cpuProfDir` runs it under --cpu-prof. */
-export async function startRouterChild(config: string, logFile: string, cpuProfDir?: string): Promise<RouterChild> {
-  const execArgv = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+/**
+ * Starts the compiled bench/lib/router-child.ts (see buildRouter); `cpuProfDir` runs it under --cpu-prof,
+ * `nodeFlags` adds node/V8 flags.
+ */
+export async function startRouterChild(config: string, logFile: string, cpuProfDir?: string, nodeFlags: string[] = []): Promise<RouterChild> {
+  const execArgv = [...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), ...nodeFlags];
   const child = fork(join(REPO, 'dist/bench/lib/router-child.js'), [config], { cwd: REPO, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const { createWriteStream } = await import('node:fs');
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -165,7 +170,8 @@ export async function startRouterChild(config: string, logFile: string, cpuProfD
   const state: RouterChild = {
     child,
     pid: child.pid!,
-    progress: { type: 'progress', consumed: 0, finished: {}, firstConsumedAt: null, lastFinishedAt: null, rssMb: 0, heapMb: 0 },
+    progress: { type: 'progress', consumed: 0, finished: {}, firstConsumedAt: null, lastFinishedAt: null, rssMb: 0, heapMb: 0, cpuMs: 0 },
+    cpuMsAtFirstConsume: null,
     startRssMb: 0,
     peakRssMb: () => Math.max(peak, vmHwmMb(child.pid!)),
     finishedTotal: () => Object.values(state.progress.finished).reduce((a, b) => a + b, 0),
@@ -195,7 +201,10 @@ export async function startRouterChild(config: string, logFile: string, cpuProfD
         state.startRssMb = (m as unknown as { rssMb: number }).rssMb;
         resolve();
       }
-      if (m.type === 'progress') state.progress = m as ChildProgress;
+      if (m.type === 'progress') {
+        state.progress = m as ChildProgress;
+        if (state.cpuMsAtFirstConsume === null && state.progress.consumed > 0) state.cpuMsAtFirstConsume = state.progress.cpuMs;
+      }
     });
     child.once('exit', (code) => reject(new Error(`router child exited with ${code} before starting; see ${logFile}`)));
   });
