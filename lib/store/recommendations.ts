@@ -45,6 +45,7 @@ import { checkout, type Pool, type PoolClient } from './pool.ts';
 import { MicroBatcher } from '../mediawiki/micro-batcher.ts';
 import { isConflict, toStoreError } from './db-errors.ts';
 import { nextStatus, precedenceKeySql } from './status-precedence.ts';
+import { jsonParameter } from './json-parameter.ts';
 import type { FeedbackDecision } from './feedback.ts';
 import type { ImageChangeRow, PageStateRow, RevisionRows, StatusRow, UnprocessableRow } from './revision-rows.ts';
 import type { IoObserver } from '../engine/observer.ts';
@@ -412,32 +413,28 @@ export class RecommendationStore {
     // let the upsert merge each winner with the stored row: it replaces it only when it wins, so the stored
     // row stays on a loss or a tie (idempotent duplicate), also when another transaction wrote it meanwhile.
     const winners = new Map<string, StatusRow>();
-    for (const row of incoming) winners.set(statusKey(row), nextStatus(winners.get(statusKey(row)) ?? null, row));
+    for (const row of incoming) {
+      const key = statusKey(row);
+      winners.set(key, nextStatus(winners.get(key) ?? null, row));
+    }
     const rows = [...winners.values()];
     rows.sort((a, b) => byText(a.wiki, b.wiki) || a.pageId - b.pageId || byText(a.image, b.image));
-    // Event times go as ISO strings with milliseconds, the precision of the JS side, so the SQL comparison
-    // of event_dt sees the same values `compareObservations` would.
+    // The rows go as one JSON parameter, serialised natively from the row objects as they are: pg's encoding
+    // of one text array per column built strings element by element and was the largest allocation per event.
+    // Event times (ms) become timestamps exactly, by interval arithmetic, so the SQL comparison of event_dt
+    // sees the same values `compareObservations` would.
     await this.query(
       client,
       `INSERT INTO recommendation_status AS s (wiki, page_id, image, status, reasons, source, event_dt, rev_id, event_id, updated_at)
-       SELECT r.wiki, r.page_id, r.image, r.status, string_to_array(r.reasons, '|'), r.source, r.event_dt, r.rev_id, r.event_id, now()
-         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::bigint[], $9::text[])
-              AS r(wiki, page_id, image, status, reasons, source, event_dt, rev_id, event_id)
+       SELECT r.wiki, r."pageId", r.image, r.status, r.reasons, r.source,
+              'epoch'::timestamptz + r."eventTime" * interval '1 millisecond', r."revId", r."eventId", now()
+         FROM json_to_recordset($1::json)
+              AS r(wiki text, "pageId" bigint, image text, status text, reasons text[], source text, "eventTime" bigint, "revId" bigint, "eventId" text)
        ON CONFLICT (wiki, page_id, image) DO UPDATE SET
               status = excluded.status, reasons = excluded.reasons, source = excluded.source, event_dt = excluded.event_dt,
               rev_id = excluded.rev_id, event_id = excluded.event_id, updated_at = excluded.updated_at
         WHERE ${INCOMING_WINS}`,
-      [
-        rows.map((r) => r.wiki),
-        rows.map((r) => r.pageId),
-        rows.map((r) => r.image),
-        rows.map((r) => r.status),
-        rows.map((r) => r.reasons.filter((x) => !x.includes('|')).join('|')),
-        rows.map((r) => r.source),
-        rows.map((r) => new Date(r.eventTime).toISOString()),
-        rows.map((r) => r.revId),
-        rows.map((r) => r.eventId),
-      ],
+      [jsonParameter(rows)],
     );
   }
 

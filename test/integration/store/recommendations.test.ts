@@ -116,6 +116,17 @@ for (const backend of STORE_BACKENDS) describe(`recommendation store on the ${ba
     }
   });
 
+  test('reasons and ids are stored as given, a lone surrogate as U+FFFD, and a NUL fails only its own event', async () => {
+    const odd = { ...feedback(8, 'R.jpg', 'rejected', 1), reasons: ['a|b', 'say "no"', 'half \ud800 pair', 'emoji 😀'], eventId: 'id-\udfff' };
+    const nul = { ...feedback(9, 'N.jpg', 'rejected', 1), reasons: ['nul\u0000here'] };
+    const [oddResult, nulResult] = await Promise.allSettled([store.write({ feedback: odd }), store.write({ feedback: nul })]);
+    assert.equal(oddResult.status, 'fulfilled');
+    assert.equal(nulResult.status, 'rejected');
+    assert.equal((nulResult as PromiseRejectedResult).reason.retriable, false, 'bad data is a permanent error: the event is dead-lettered');
+    const { rows } = await pool.query('SELECT page_id, reasons, event_id FROM recommendation_status ORDER BY page_id');
+    assert.deepEqual(rows, [{ page_id: '8', reasons: ['a|b', 'say "no"', 'half \ufffd pair', 'emoji 😀'], event_id: 'id-\ufffd' }]);
+  });
+
   test('edits make statuses applied and removed, and an accepted image is marked as added through the suggestion', async () => {
     await store.write({ feedback: feedback(7, 'S.jpg', 'accepted', 1) });
     await store.write({ revision: revision(7, 30, ['S.jpg'], []) });
