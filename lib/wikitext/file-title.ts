@@ -96,7 +96,12 @@ function upperFirst(title: string): string {
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+// Most names are canonical already: ASCII letters, digits and a few marks, a capital or a digit first, single
+// underscores inside. Every rule below leaves such a name as it is, so it is returned without five rewrites.
+const CANONICAL_ASCII = /^[A-Z0-9](?:[A-Za-z0-9.,()'!+-]|_(?!_|$))*$/;
+
 export function canonicalFileTitle(decoded: string): string | null {
+  if (decoded.length <= MAX_TITLE_BYTES && CANONICAL_ASCII.test(decoded)) return decoded;
   const withoutMarks = decoded.replace(DIRECTION_MARKS, '');
   if (ILLEGAL.test(withoutMarks)) return null;
   // MediaWiki refuses titles that are not valid UTF-8: a replacement character or a lone surrogate.
