@@ -35,6 +35,9 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The outcome of every chain that ran to its end: shared, since it carries nothing of the event. */
+const DONE: ChainOutcome = Object.freeze({ kind: 'done' });
+
 export async function runChain(
   steps: readonly RunnableStep[],
   ctx: StepContext,
@@ -68,5 +71,5 @@ export async function runChain(
       }
     }
   }
-  return { kind: 'done' };
+  return DONE;
 }

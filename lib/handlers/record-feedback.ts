@@ -2,7 +2,7 @@
 // recommendation_status row, merged with what is stored by the precedence in lib/store/status-precedence.ts.
 import { Type } from '@sinclair/typebox';
 import { PermanentError } from '../errors.ts';
-import { normalizeFeedback } from '../store/feedback.ts';
+import { normalizeFeedback, type FeedbackDecision } from '../store/feedback.ts';
 import { storeFor } from '../store/recommendations.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { HandlerEnvironment } from './environment.ts';
@@ -17,6 +17,8 @@ const Options = Type.Object(
   { additionalProperties: false },
 );
 
+const hasPage = (d: FeedbackDecision): d is FeedbackDecision & { pageId: number } => d.pageId !== null;
+
 export const recordFeedbackHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
   name: 'record_feedback',
   description: 'Record image suggestion feedback (accepted, rejected, undecided, invalidated) in recommendation_status.',
@@ -29,10 +31,10 @@ export const recordFeedbackHandler: HandlerDefinition<typeof Options, HandlerEnv
         const resolved = ctx.results[options.page_from] as { pageId?: unknown } | undefined;
         const pageId = typeof resolved?.pageId === 'number' ? resolved.pageId : null;
         const decision = normalizeFeedback(ctx.message, pageId);
-        if (decision.pageId === null) {
+        if (!hasPage(decision)) {
           throw new PermanentError(`record_feedback: no page id (add a resolve_page step before record_feedback for ${decision.source})`);
         }
-        await store.write({ feedback: { ...decision, pageId: decision.pageId } });
+        await store.write({ feedback: decision });
         return { result: { wiki: decision.wiki, pageId: decision.pageId, image: decision.image, status: decision.status } };
       },
     };
