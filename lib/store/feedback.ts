@@ -37,10 +37,13 @@ function eventTime(message: Record<string, unknown>): number {
   return time;
 }
 
+// One array for every event: stripNamespace caches the normalised names per array.
+const FILE_PREFIXES: readonly string[] = ['File', 'Image'];
+
 function imageName(raw: unknown, field: string): string {
   if (typeof raw !== 'string') throw new InvalidEventError(`feedback event has no ${field}`);
   // The field is documented without a prefix, but `File:` slips in; other localised prefixes are not expected.
-  const image = normalizeFileTitle(stripNamespace(raw, ['File', 'Image']) ?? raw);
+  const image = normalizeFileTitle(stripNamespace(raw, FILE_PREFIXES) ?? raw);
   if (image === null) throw new InvalidEventError(`feedback event has an invalid ${field}: ${JSON.stringify(raw)}`);
   return image;
 }
