@@ -2,8 +2,8 @@
 // forward-only writes of revisions and feedback. Events of a consumer batch share one transaction.
 //
 // Writes go through a group-commit batcher: rows of concurrent events are collected for a few ms and
-// written with one multi-row statement per table (INSERT ... SELECT FROM unnest(...)), so the round trips
-// per flush are constant, not per event. Each event's promise resolves once its transaction committed.
+// written with one multi-row statement per table (INSERT ... SELECT FROM unnest(...), or json_to_recordset
+// for statuses), so the round trips per flush are constant, not per event. Each event's promise resolves once its transaction committed.
 //
 // Statuses are merged by the upsert itself, with no read-modify-write: the batch is folded in JS with
 // `nextStatus`, then one INSERT ... ON CONFLICT DO UPDATE ... WHERE <incoming wins over stored>, the
