@@ -111,6 +111,7 @@ export function writeConfig(options: RouterConfigOptions): string {
 kafka:
   brokers: ${KAFKA_BROKERS}
   dc_prefixes: ["${options.prefix}"]
+  consumer: ${process.env.BENCH_KAFKA_CONSUMER ?? '{}'}
 database: {url: "${options.databaseUrl}", migrate_on_start: true}
 mediawiki:
   api_url: "${options.apiUrl ?? 'https://{domain}/w/api.php'}"
