@@ -144,6 +144,7 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
       name: run.name,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(process.env.BENCH_EXPERIMENTS ? { experiments: process.env.BENCH_EXPERIMENTS } : {}),
+      ...(process.env.BENCH_KAFKA_CONSUMER ? { kafka_consumer: process.env.BENCH_KAFKA_CONSUMER } : {}),
       events: options.events,
       events_per_s: Math.round(eventsPerS),
       ...measured,

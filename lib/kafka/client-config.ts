@@ -19,6 +19,10 @@ export function consumerSettings(kafka: Pick<KafkaConfig, 'brokers' | 'client_id
     // (the default, 100,000 per partition, let a backlog of small events take ~20 MB more).
     'queued.max.messages.kbytes': 16384,
     'queued.min.messages': 10000,
+    // librdkafka keeps each fetch response's buffer until its last message is consumed, so the prefetch costs up
+    // to partitions x this per fetch in flight (1 MB by default). Measured over a 1,000,000-event backlog: peak RSS
+    // 304 / 322 -> 275 / 287 MB (routing / feedback) at the same CPU per event.
+    'max.partition.fetch.bytes': 524288,
     'fetch.wait.max.ms': 100,
     // After a backpressure pause and resume, fetch again at once (librdkafka's default waits up to a second).
     'fetch.queue.backoff.ms': 10,
