@@ -8,48 +8,15 @@ import assert from 'node:assert/strict';
 import { createPool, type Pool, type PoolClient } from '../../../lib/store/pool.ts';
 import { migrate } from '../../../lib/store/migrate.ts';
 import { RecommendationStore } from '../../../lib/store/recommendations.ts';
-import { revisionRows } from '../../../lib/store/revision-rows.ts';
+import { feedbackWrite, revisionWrite } from '../../helpers/store-writes.ts';
 import type { FeedbackDecision } from '../../../lib/store/feedback.ts';
 import { createTestDatabase } from '../../helpers/services.ts';
 
 const WIKI = 'enwiki';
 const IMAGE = 'Suggested.jpg';
-const T = (s: number) => new Date(Date.parse('2024-01-01T00:00:00Z') + s * 1000).toISOString();
-
 /** An edit of `pageId` whose images go from `parent` to `images`. */
-function revision(pageId: number, revId: number, images: string[], parent: string[]) {
-  return revisionRows({
-    wiki: WIKI,
-    domain: 'en.wikipedia.org',
-    pageId,
-    title: `Page_${pageId}`,
-    revId,
-    parentRevId: revId - 1,
-    revTimestamp: T(revId),
-    images,
-    parentKnown: true,
-    added: images.filter((i) => !parent.includes(i)),
-    removed: parent.filter((i) => !images.includes(i)),
-    changed: true,
-    bySuggestion: false,
-    suggestionTag: null,
-    isRevert: false,
-    unavailable: null,
-    eventId: `ev-${revId}`,
-    eventTime: 0,
-  });
-}
-
-const feedback = (pageId: number, status: FeedbackDecision['status'], second: number): FeedbackDecision & { pageId: number } => ({
-  wiki: WIKI,
-  pageId,
-  image: IMAGE,
-  status,
-  reasons: [],
-  source: 'mediawiki.image_suggestions_feedback',
-  eventTime: Date.parse(T(second)),
-  eventId: `fb-${pageId}-${second}`,
-});
+const revision = (pageId: number, revId: number, images: string[], parent: string[]) => revisionWrite(pageId, revId, images, parent);
+const feedback = (pageId: number, status: FeedbackDecision['status'], second: number) => feedbackWrite(pageId, IMAGE, status, second);
 
 /** A promise whose settling can be polled; its rejection is observed when `result` is awaited. */
 function track(promise: Promise<void>): { settled: boolean; result: Promise<void> } {

@@ -5,49 +5,12 @@ import assert from 'node:assert/strict';
 import { createPool, type Pool } from '../../../lib/store/pool.ts';
 import { migrate } from '../../../lib/store/migrate.ts';
 import { RecommendationStore } from '../../../lib/store/recommendations.ts';
-import { revisionRows, type PageImageChange } from '../../../lib/store/revision-rows.ts';
 import { DatabaseUnavailableError } from '../../../lib/errors.ts';
 import { STORE_BACKENDS } from '../../helpers/services.ts';
-import type { FeedbackDecision } from '../../../lib/store/feedback.ts';
+import { feedbackWrite, revisionWrite } from '../../helpers/store-writes.ts';
 
-const T = (s: number) => new Date(Date.parse('2024-01-01T00:00:00Z') + s * 1000).toISOString();
-
-function revision(pageId: number, revId: number, images: string[], parent: string[] | null, over: Partial<PageImageChange> = {}) {
-  const before = new Set(parent ?? []);
-  const after = new Set(images);
-  return revisionRows({
-    wiki: 'enwiki',
-    domain: 'en.wikipedia.org',
-    pageId,
-    title: `Page_${pageId}`,
-    revId,
-    parentRevId: parent === null ? null : revId - 1,
-    revTimestamp: T(revId),
-    images,
-    parentKnown: true,
-    added: images.filter((i) => !before.has(i)),
-    removed: [...before].filter((i) => !after.has(i)),
-    changed: true,
-    bySuggestion: false,
-    suggestionTag: null,
-    isRevert: false,
-    unavailable: null,
-    eventId: `ev-${revId}`,
-    eventTime: 0,
-    ...over,
-  });
-}
-
-const feedback = (pageId: number, image: string, status: FeedbackDecision['status'], second: number): FeedbackDecision & { pageId: number } => ({
-  wiki: 'enwiki',
-  pageId,
-  image,
-  status,
-  reasons: status === 'rejected' ? ['notrelevant'] : [],
-  source: 'mediawiki.image_suggestions_feedback',
-  eventTime: Date.parse(T(second)),
-  eventId: `fb-${pageId}-${second}`,
-});
+const revision = revisionWrite;
+const feedback = feedbackWrite;
 
 for (const backend of STORE_BACKENDS) describe(`recommendation store on the ${backend.name}`, () => {
   let close: () => Promise<void>;
