@@ -31,7 +31,7 @@ const USAGE = `usage: node --import tsx bench/run.ts [options]
   --concurrency N     override the rules' concurrency (keys in flight per rule; rules say 200)
   --node-flags=FLAGS extra node/V8 flags for the router child, space-separated (e.g. --node-flags="--trace-gc")
 experiments (router child only, to measure proposed lib/ changes): BENCH_EXPERIMENTS=consume_timeout_ms=10,producer_poll_ms=5
-  BENCH_KAFKA_CONSUMER='{"queued.min.messages": 5000}' (librdkafka settings for the router's consumers, as kafka.consumer)
+  BENCH_CONFIG='{"kafka":{"consumer":{"queued.min.messages":5000}}}' (JSON merged into the router's config)
 environment: KAFKA_BROKERS (127.0.0.1:9092), TEST_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres), CORPUS_DIR (../shared/corpus)`;
 
 function positive(name: string, raw: string | undefined, fallback: number, allowZero = false): number {

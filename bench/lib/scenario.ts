@@ -8,6 +8,7 @@ import type { KafkaProducer } from '../../lib/kafka/producer.ts';
 import {
   KAFKA_BROKERS,
   REPO,
+  benchConfigOverrides,
   createDatabase,
   openProducer,
   produceAtRate,
@@ -144,7 +145,7 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
       name: run.name,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(process.env.BENCH_EXPERIMENTS ? { experiments: process.env.BENCH_EXPERIMENTS } : {}),
-      ...(process.env.BENCH_KAFKA_CONSUMER ? { kafka_consumer: process.env.BENCH_KAFKA_CONSUMER } : {}),
+      ...(process.env.BENCH_CONFIG ? { config_overrides: benchConfigOverrides() } : {}),
       events: options.events,
       events_per_s: Math.round(eventsPerS),
       ...measured,

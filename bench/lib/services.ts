@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import yaml from 'js-yaml';
 import { KafkaProducer } from '../../lib/kafka/producer.ts';
 import { producerSettings } from '../../lib/kafka/client-config.ts';
 import type { ChildProgress } from './router-child.ts';
@@ -97,30 +98,42 @@ export interface RouterConfigOptions {
   databaseUrl: string;
   rules: string;
   apiUrl?: string;
-  extra?: string;
 }
 
-/** A router config in a temp folder: production defaults except names, addresses and log level. */
+/** Settings merged into the router config under test, from BENCH_CONFIG (JSON), to measure a proposed default. */
+export function benchConfigOverrides(): Record<string, unknown> {
+  const raw = process.env.BENCH_CONFIG;
+  if (!raw) return {};
+  const parsed = JSON.parse(raw) as unknown;
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('BENCH_CONFIG must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+function merged(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    const both = [current, value].every((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
+    out[key] = both ? merged(current as Record<string, unknown>, value as Record<string, unknown>) : value;
+  }
+  return out;
+}
+
+/** A router config in a temp folder: production defaults except names, addresses and log level (and BENCH_CONFIG). */
 export function writeConfig(options: RouterConfigOptions): string {
   const dir = mkdtempSync(join(tmpdir(), 'imr-bench-'));
   writeFileSync(join(dir, 'rules.yaml'), options.rules);
   const file = join(dir, 'config.yaml');
-  writeFileSync(
-    file,
-    `service: {name: ${options.service}}
-kafka:
-  brokers: ${KAFKA_BROKERS}
-  dc_prefixes: ["${options.prefix}"]
-  consumer: ${process.env.BENCH_KAFKA_CONSUMER ?? '{}'}
-database: {url: "${options.databaseUrl}", migrate_on_start: true}
-mediawiki:
-  api_url: "${options.apiUrl ?? 'https://{domain}/w/api.php'}"
-  allowed_domains: ["*.wikipedia.org"]
-admin: {listen: "127.0.0.1:0"}
-rules: {paths: [rules.yaml]}
-log: {level: ${process.env.BENCH_LOG_LEVEL ?? 'warn'}}
-${options.extra ?? ''}`,
-  );
+  const config = {
+    service: { name: options.service },
+    kafka: { brokers: KAFKA_BROKERS, dc_prefixes: [options.prefix] },
+    database: { url: options.databaseUrl, migrate_on_start: true },
+    mediawiki: { api_url: options.apiUrl ?? 'https://{domain}/w/api.php', allowed_domains: ['*.wikipedia.org'] },
+    admin: { listen: '127.0.0.1:0' },
+    rules: { paths: ['rules.yaml'] },
+    log: { level: process.env.BENCH_LOG_LEVEL ?? 'warn' },
+  };
+  writeFileSync(file, yaml.dump(merged(config, benchConfigOverrides()), { lineWidth: -1 }));
   return file;
 }
 
