@@ -165,7 +165,11 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     const after = cursorText === undefined ? undefined : decodeCursor(cursorText);
     if (after === null) throw new HttpError(400, 'invalid cursor');
     const page = await listRecommendations(deps.db, { wiki, status: status as RecommendationStatus | undefined, since, limit, after });
-    res.json({ items: page.items, next_cursor: page.next ? encodeCursor(page.next) : null });
+    res.json({
+      items: page.items,
+      next_cursor: page.next ? encodeCursor(page.next) : null,
+      resume_cursor: page.resume ? encodeCursor(page.resume) : null,
+    });
   });
 
   app.use((_req, _res) => {

@@ -1,6 +1,7 @@
 // Read-only queries behind the admin API's state look-ups. Columns are listed explicitly (those of migration
 // 001) so later migrations that add columns change nothing here; every value is a bound parameter.
 import type { RecommendationCursor } from './cursor.ts';
+import { APPLICATION_NAME } from '../store/pool.ts';
 
 /** The part of pg.Pool the queries need (tests pass a fake). */
 export interface Queryable {
@@ -80,14 +81,32 @@ export interface RecommendationQuery {
   after?: RecommendationCursor;
 }
 
-/** One page of recommendations in (updated_at, wiki, page_id, image) order, and the cursor of the next page. */
-export async function listRecommendations(db: Queryable, q: RecommendationQuery): Promise<{ items: RecommendationRow[]; next: RecommendationCursor | null }> {
-  const where: string[] = [];
+/**
+ * Rows are listed only below this horizon: the start of the oldest transaction of a router connection still open.
+ * `updated_at` is the writing transaction's start (`now()`), so a transaction that commits after a later-started
+ * one has rows *before* rows a reader may already have passed; holding back everything from the oldest open
+ * transaction's start on means a reader polling with its cursor never skips a row. Router connections carry the
+ * application_name set in lib/store/pool.ts; another role's sessions show no xact_start unless the reading role
+ * has pg_read_all_stats, so writers and the admin API share a role (they share the pool in one process).
+ */
+const visibleBelowHorizon = (applicationName: string) => `updated_at < coalesce((SELECT min(a.xact_start) FROM pg_stat_activity a
+      WHERE a.datname = current_database() AND a.application_name = ${applicationName}
+        AND a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()), 'infinity')`;
+
+/**
+ * One page of recommendations in (updated_at, wiki, page_id, image) order, the cursor of the next page (null on
+ * the last), and the cursor after the last row returned (`resume`: poll with it later for rows changed since).
+ */
+export async function listRecommendations(
+  db: Queryable,
+  q: RecommendationQuery,
+): Promise<{ items: RecommendationRow[]; next: RecommendationCursor | null; resume: RecommendationCursor | null }> {
   const values: unknown[] = [];
   const param = (value: unknown) => {
     values.push(value);
     return `$${values.length}`;
   };
+  const where: string[] = [visibleBelowHorizon(param(APPLICATION_NAME))];
   if (q.wiki !== undefined) where.push(`wiki = ${param(q.wiki)}`);
   if (q.status !== undefined) where.push(`status = ${param(q.status)}`);
   if (q.since !== undefined) where.push(`updated_at >= ${param(q.since)}::timestamptz`);
@@ -99,11 +118,11 @@ export async function listRecommendations(db: Queryable, q: RecommendationQuery)
   }
   // One row more than asked tells whether another page exists without a COUNT.
   const sql = `SELECT ${RECOMMENDATION_COLUMNS} FROM recommendation_status
-    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    WHERE ${where.join(' AND ')}
     ORDER BY updated_at, wiki, page_id, image LIMIT ${param(q.limit + 1)}`;
   const { rows } = await db.query<Raw<RecommendationRow, 'page_id' | 'rev_id'>>(sql, values);
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  const next = rows.length > q.limit && last ? { updatedAt: last.updated_at, wiki: last.wiki, pageId: String(last.page_id), image: last.image } : null;
-  return { items: page.map(toRecommendation), next };
+  const after = last ? { updatedAt: last.updated_at, wiki: last.wiki, pageId: String(last.page_id), image: last.image } : null;
+  return { items: page.map(toRecommendation), next: rows.length > q.limit ? after : null, resume: after ?? q.after ?? null };
 }

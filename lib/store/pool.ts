@@ -8,6 +8,9 @@ import { EmbeddedPool } from './embedded-pool.ts';
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
+/** Names the router's database sessions in pg_stat_activity (the admin API's change listing relies on it). */
+export const APPLICATION_NAME = 'imagematching-router';
+
 export function createPool(config: Pick<DatabaseConfig, 'url' | 'pool_size' | 'statement_timeout_ms'> & { embedded_path?: string }, log?: Logger): pg.Pool {
   if (!config.url) {
     // No server configured: an embedded PostgreSQL in a local folder, same migrations, same SQL.
@@ -20,7 +23,7 @@ export function createPool(config: Pick<DatabaseConfig, 'url' | 'pool_size' | 's
     statement_timeout: config.statement_timeout_ms || undefined,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30000,
-    application_name: 'imagematching-router',
+    application_name: APPLICATION_NAME,
   });
   pool.on('error', (err) => log?.warn({ err: err.message }, 'idle PostgreSQL client failed'));
   return pool;

@@ -90,6 +90,40 @@ describe('state look-ups on a real PostgreSQL', () => {
     assert.ok(items.some((i) => i.updated_at === '2024-05-01T00:00:00.000001Z'), 'microseconds are kept');
   });
 
+  test('a poller following changes never skips a row whose transaction started earlier but committed later', async () => {
+    type Listing = { items: Recommendation[]; resume_cursor: string | null };
+    const list = async (cursor: string | null): Promise<Listing> => {
+      const res = await fetch(`${base}/v1/recommendations?wiki=frwiki${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(res.status, 200);
+      return (await res.json()) as Listing;
+    };
+    const insert = `INSERT INTO recommendation_status (wiki, page_id, image, status, source, event_dt, updated_at)
+                    VALUES ('frwiki', $1, $2, 'accepted', 'test', now(), now())`;
+    // Router sessions (createPool names them): the early one stays open while a later one commits.
+    const writers = createPool({ url: database.url, pool_size: 2, statement_timeout_ms: 10_000 });
+    const early = await writers.connect();
+    try {
+      await early.query('BEGIN');
+      await early.query(insert, [1, 'Early.jpg']);
+      await writers.query(insert, [2, 'Late.jpg']);
+      const first = await list(null);
+      // updated_at is each transaction's start: 'Late.jpg' is held back until the earlier transaction ends, else a
+      // poller's cursor would pass it and never see 'Early.jpg', which commits with an earlier updated_at.
+      assert.deepEqual(first.items.map((i) => i.image), []);
+      await early.query('COMMIT');
+      const second = await list(first.resume_cursor);
+      assert.deepEqual(second.items.map((i) => i.image), ['Early.jpg', 'Late.jpg']);
+      const third = await list(second.resume_cursor);
+      assert.deepEqual(third.items, [], 'polling again with the resume cursor returns nothing new');
+      assert.equal(third.resume_cursor, second.resume_cursor);
+    } finally {
+      await early.query('ROLLBACK'); // a no-op after the COMMIT; ends the transaction if an assertion failed first
+      early.release();
+      await writers.query("DELETE FROM recommendation_status WHERE wiki = 'frwiki'");
+      await writers.end();
+    }
+  });
+
   test('filters by wiki, status and since narrow the listing', async () => {
     const { items } = await allPages('wiki=enwiki&status=accepted', 2);
     assert.ok(items.length > 0);

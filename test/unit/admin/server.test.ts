@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../../lib/log.ts';
 import { startAdminServer, tokenMatches, type AdminRule, type AdminServer } from '../../../lib/admin/server.ts';
-import { encodeCursor } from '../../../lib/admin/cursor.ts';
+import { decodeCursor, encodeCursor } from '../../../lib/admin/cursor.ts';
 import type { Health } from '../../../lib/admin/readiness.ts';
 import type { Queryable } from '../../../lib/admin/state-queries.ts';
 import { createMetrics, PrometheusObserver } from '../../../lib/metrics/index.ts';
@@ -210,10 +210,15 @@ describe('admin API', () => {
     assert.equal(typeof body.next_cursor, 'string');
     const q = db.queries.at(-1)!;
     assert.ok(!q.text.includes('DROP TABLE') && !q.text.includes('enwiki'), 'no input in the SQL text');
-    assert.deepEqual(q.values, ['enwiki', 'undecided', '2024-04-01T00:00:00Z', '2024-04-01T00:00:00.000000Z', 'enwiki', '4', "x'); DROP TABLE t; --", 3]);
+    assert.deepEqual(q.values, ['imagematching-router', 'enwiki', 'undecided', '2024-04-01T00:00:00Z', '2024-04-01T00:00:00.000000Z', 'enwiki', '4', "x'); DROP TABLE t; --", 3]);
 
     db.rows = [row('A.jpg')];
-    assert.equal((await get('/v1/recommendations?limit=2')).json().next_cursor, null, 'the last page has no next cursor');
+    const last = (await get('/v1/recommendations?limit=2')).json() as { next_cursor: string | null; resume_cursor: string | null };
+    assert.equal(last.next_cursor, null, 'the last page has no next cursor');
+    assert.deepEqual(decodeCursor(last.resume_cursor!), { updatedAt: '2024-05-01T00:00:00.000001Z', wiki: 'enwiki', pageId: '5', image: 'A.jpg' }, 'but a cursor to poll with later');
+    db.rows = [];
+    assert.equal((await get(`/v1/recommendations?cursor=${after}`)).json().resume_cursor, after, 'an empty page keeps the cursor it was given');
+    assert.equal((await get('/v1/recommendations')).json().resume_cursor, null, 'nothing listed yet: nothing to resume from');
   });
 
   test('a database failure is a 500 with a generic JSON error, never a stack trace', async () => {
