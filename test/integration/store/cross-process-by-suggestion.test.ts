@@ -89,13 +89,15 @@ describe('by_suggestion between two router processes', () => {
     };
   };
 
-  const flags = async (pageId: number) => {
+  /** Both flags set: the 'added' image_change row and the page are marked as through the suggestion. */
+  const assertIllustratedThroughSuggestion = async (pageId: number) => {
     const change = await admin.query(
       "SELECT by_suggestion FROM image_change WHERE wiki = $1 AND page_id = $2 AND image = $3 AND change = 'added'",
       [WIKI, pageId, IMAGE],
     );
     const page = await admin.query('SELECT images, illustrated_by_suggestion FROM page_image_state WHERE wiki = $1 AND page_id = $2', [WIKI, pageId]);
-    return { change: change.rows, page: page.rows };
+    assert.deepEqual(change.rows, [{ by_suggestion: true }], "the 'added' image_change row is marked as through the suggestion");
+    assert.deepEqual(page.rows, [{ images: [IMAGE], illustrated_by_suggestion: true }], 'the page is illustrated through the suggestion');
   };
 
   test('an acceptance arriving while the edit adding its image is in flight in another process', async () => {
@@ -128,9 +130,7 @@ describe('by_suggestion between two router processes', () => {
       await Promise.allSettled([editing?.result, accepting?.result]);
     }
     await Promise.all([editing.result, accepting.result]);
-    const got = await flags(pageId);
-    assert.deepEqual(got.change, [{ by_suggestion: true }], "the 'added' image_change row is marked as through the suggestion");
-    assert.deepEqual(got.page, [{ images: [IMAGE], illustrated_by_suggestion: true }], 'the page is illustrated through the suggestion');
+    await assertIllustratedThroughSuggestion(pageId);
   });
 
   test('an edit adding the image arriving while the acceptance is in flight in another process', async () => {
@@ -166,8 +166,6 @@ describe('by_suggestion between two router processes', () => {
       await Promise.allSettled([editing?.result, accepting?.result]);
     }
     await Promise.all([editing.result, accepting.result]);
-    const got = await flags(pageId);
-    assert.deepEqual(got.change, [{ by_suggestion: true }], "the 'added' image_change row is marked as through the suggestion");
-    assert.deepEqual(got.page, [{ images: [IMAGE], illustrated_by_suggestion: true }], 'the page is illustrated through the suggestion');
+    await assertIllustratedThroughSuggestion(pageId);
   });
 });
