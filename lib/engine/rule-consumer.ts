@@ -29,8 +29,13 @@ export interface RuleConsumerOptions {
   /** Creates the source client (Kafka, file, EventStreams) with the engine's rebalance hooks. */
   createClient(hooks: RebalanceHooks): EventSource;
   batchSize?: number;
+  /** How long a partition may sit at its pending limit before it is paused in the client (default 1,000 ms). */
+  stallPauseMs?: number;
   now?: () => number;
 }
+
+/** How long the poll loop waits before it looks again while a partition is at its pending limit. */
+const HOLD_WAIT_MS = 2;
 
 class PartitionState {
   readonly offsets = new PartitionOffsets();
@@ -96,6 +101,8 @@ export class RuleConsumer {
   private loop: Promise<void> | null = null;
   private commitInFlight = false;
   private lastCommitAt = 0;
+  /** Since when a partition has held polling at its pending limit (null: none is at its limit). */
+  private atLimitSince: number | null = null;
   private readonly now: () => number;
   /** Shared by every event: nothing on the per-event path allocates closures. */
   private readonly chainHooks: ChainHooks;
@@ -141,7 +148,7 @@ export class RuleConsumer {
       partition: s.partition,
       unfinished: s.offsets.unfinished,
       committed: s.committed,
-      paused: s.paused,
+      paused: s.paused || s.offsets.unfinished >= this.opts.maxPendingPerPartition,
     }));
   }
 
@@ -181,6 +188,16 @@ export class RuleConsumer {
     // Never poll more than the backpressure budget allows in one go, so memory stays bounded by it.
     const batchSize = Math.max(1, Math.min(this.opts.batchSize ?? 500, this.opts.maxPendingPerPartition));
     while (!this.stopping) {
+      this.applyBackpressure();
+      if (this.now() - this.lastCommitAt >= this.opts.commitIntervalMs) {
+        // Lag changes as fast as commits do: report it at their pace, not on every poll.
+        this.reportLag();
+        void this.commit();
+      }
+      if (this.holdsPolling()) {
+        await new Promise((r) => setTimeout(r, HOLD_WAIT_MS));
+        continue;
+      }
       let batch: ConsumedMessage[];
       try {
         batch = await this.client.consumeBatch(batchSize);
@@ -190,12 +207,6 @@ export class RuleConsumer {
         continue;
       }
       for (const message of batch) this.accept(message);
-      this.applyBackpressure();
-      if (this.now() - this.lastCommitAt >= this.opts.commitIntervalMs) {
-        // Lag changes as fast as commits do: report it at their pace, not on every poll.
-        this.reportLag();
-        void this.commit();
-      }
     }
   }
 
@@ -377,13 +388,34 @@ export class RuleConsumer {
     this.finish(state, message.offset);
   }
 
+  /**
+   * Backpressure without pausing: while an unpaused partition is at its pending limit the loop does not poll, so
+   * no more events enter memory and librdkafka keeps what it prefetched (up to its queue limits). Pausing instead
+   * would drop that prefetch, and the resume fetches it again: draining a backlog that way made the broker send
+   * 12x the messages consumed (whole compressed batches, decoded again from their start). A partition still at
+   * its limit after `stallPauseMs` (a stuck key, retries held until due, a database outage) is paused in the
+   * client by applyBackpressure, so the other partitions go on and the consumer keeps polling (group membership).
+   */
+  private holdsPolling(): boolean {
+    const max = this.opts.maxPendingPerPartition;
+    for (const state of this.partitions.values()) {
+      if (!state.paused && state.offsets.unfinished >= max) {
+        this.atLimitSince ??= this.now();
+        return true;
+      }
+    }
+    this.atLimitSince = null;
+    return false;
+  }
+
   private applyBackpressure(): void {
     const max = this.opts.maxPendingPerPartition;
+    const stalled = this.atLimitSince !== null && this.now() - this.atLimitSince >= (this.opts.stallPauseMs ?? 1000);
     const toPause: TopicPartition[] = [];
     const toResume: TopicPartition[] = [];
     for (const state of this.partitions.values()) {
       const pending = state.offsets.unfinished;
-      const shouldPause = this.adminPaused || pending >= max;
+      const shouldPause = this.adminPaused || (stalled && pending >= max);
       const mayResume = !this.adminPaused && pending <= Math.floor(max / 2);
       if (shouldPause && !state.paused) {
         state.paused = true;

@@ -58,7 +58,7 @@ function message(partition: number, offset: number, value: unknown): ConsumedMes
   return { topic: 'in', partition, offset, key: null, value: Buffer.from(JSON.stringify(value)), headers: [], timestamp: 0, size: 10 };
 }
 
-function setup(options: { concurrency?: number; maxPending?: number; run: (n: number) => Promise<void>; maxMessageBytes?: number }) {
+function setup(options: { concurrency?: number; maxPending?: number; stallPauseMs?: number; run: (n: number) => Promise<void>; maxMessageBytes?: number }) {
   let client!: FakeClient;
   const produced: OutgoingMessage[] = [];
   const rule = compileRule(
@@ -82,6 +82,7 @@ function setup(options: { concurrency?: number; maxPending?: number; run: (n: nu
     commitIntervalMs: 5,
     batchSize: 5,
     maxPendingPerPartition: options.maxPending ?? 100,
+    ...(options.stallPauseMs === undefined ? {} : { stallPauseMs: options.stallPauseMs }),
     createClient: (hooks) => (client = new FakeClient(hooks)) as unknown as KafkaConsumerClient,
   });
   return { consumer, client: () => client, produced };
@@ -96,15 +97,21 @@ const until = async (cond: () => boolean, what: string) => {
 };
 
 describe('RuleConsumer with a scripted client', () => {
-  test('a partition with too many unfinished events is paused, and resumed once it drains', async () => {
+  test('at its pending limit a partition holds polling instead of pausing, and memory stays bounded', async () => {
     const gates: Array<() => void> = [];
     const { consumer, client } = setup({ maxPending: 10, concurrency: 50, run: () => new Promise<void>((r) => gates.push(r)) });
+    let polls = 0;
     await consumer.start();
+    const consume = client().consumeBatch.bind(client());
+    client().consumeBatch = (max: number) => ((polls += 1), consume(max));
     client().hooks.assigned?.([{ topic: 'in', partition: 0 }]);
     for (let i = 0; i < 30; i++) client().inbox.push(message(0, i, { k: `k${i}`, n: i }));
-    await until(() => client().paused.has('in/0'), 'pause');
-    const admitted = 30 - client().inbox.length;
-    assert.ok(admitted >= 10 && admitted < 30, `admitted ${admitted} events before pausing`);
+    await until(() => consumer.pending()[0]!.unfinished >= 10, 'the limit reached');
+    const pollsAtLimit = polls;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(polls, pollsAtLimit, 'no poll while the partition is at its limit');
+    assert.equal(client().paused.has('in/0'), false, 'not paused: librdkafka keeps what it prefetched');
+    assert.equal(consumer.pending()[0]!.paused, true, 'reported as held back');
     let maxUnfinished = 0;
     const deadline = Date.now() + 5000;
     while (client().inbox.length > 0 || consumer.pending()[0]!.unfinished > 0) {
@@ -114,8 +121,33 @@ describe('RuleConsumer with a scripted client', () => {
       await new Promise((r) => setTimeout(r, 2));
     }
     assert.ok(maxUnfinished < 10 + 5, `memory bound exceeded: ${maxUnfinished} unfinished`);
-    assert.equal(client().paused.has('in/0'), false, 'resumed after draining');
+    assert.equal(client().paused.size, 0, 'never paused');
     await until(() => client().commits.flat().some((c) => c.offset === 30), 'final commit');
+    await consumer.stop(100);
+  });
+
+  test('a partition stuck at its limit is paused after the stall time, the others go on, and it resumes once drained', async () => {
+    const gates: Array<() => void> = [];
+    // Partition 0's events wait for the test; partition 1's finish at once.
+    const { consumer, client } = setup({
+      maxPending: 10,
+      concurrency: 50,
+      stallPauseMs: 30,
+      run: (n) => (n < 1000 ? new Promise<void>((r) => gates.push(r)) : Promise.resolve()),
+    });
+    await consumer.start();
+    client().hooks.assigned?.([{ topic: 'in', partition: 0 }, { topic: 'in', partition: 1 }]);
+    for (let i = 0; i < 20; i++) client().inbox.push(message(0, i, { k: `a${i}`, n: i }));
+    for (let i = 0; i < 40; i++) client().inbox.push(message(1, i, { k: `b${i}`, n: 1000 + i }));
+    await until(() => client().paused.has('in/0'), 'the stuck partition paused');
+    await until(() => client().commits.flat().some((c) => c.partition === 1 && c.offset === 40), 'the other partition drained and committed');
+    assert.ok(consumer.pending()[0]!.unfinished <= 10 + 5, 'the stuck partition stayed within its bound');
+    while (gates.length > 0 || client().inbox.length > 0 || consumer.pending()[0]!.unfinished > 0) {
+      while (gates.length > 0) gates.shift()!();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await until(() => !client().paused.has('in/0'), 'resumed after draining');
+    await until(() => client().commits.flat().some((c) => c.partition === 0 && c.offset === 20), 'the stuck partition committed in the end');
     await consumer.stop(100);
   });
 
