@@ -79,6 +79,23 @@ if (inspector) {
   });
 }
 
+//   kafka_stats=1         logs librdkafka's per-partition rxmsgs at stop (with BENCH_CONFIG setting
+//                         kafka.consumer statistics.interval.ms): messages fetched from the broker vs consumed
+const fetched = new Map<string, number>();
+if (experiments.has('kafka_stats')) {
+  const connect = KafkaConsumerClient.prototype.connect;
+  KafkaConsumerClient.prototype.connect = async function (this: KafkaConsumerClient, timeoutMs?: number) {
+    await connect.call(this, timeoutMs);
+    const consumer = (this as unknown as { consumer: NodeJS.EventEmitter }).consumer;
+    consumer.on('event.stats', (event: { message: string }) => {
+      const stats = JSON.parse(event.message) as { name: string; topics?: Record<string, { partitions: Record<string, { rxmsgs: number }> }> };
+      for (const [topic, t] of Object.entries(stats.topics ?? {})) {
+        for (const [partition, p] of Object.entries(t.partitions)) if (partition !== '-1') fetched.set(`${stats.name} ${topic}/${partition}`, p.rxmsgs);
+      }
+    });
+  };
+}
+
 const { config } = loadConfigFile(configFile);
 //   log_no_redact=1       a pino logger without the redact paths (each per-event child re-parses them)
 const log = experiments.has('log_no_redact')
@@ -109,6 +126,10 @@ process.on('message', async (message: { type?: string }) => {
   clearInterval(timer);
   report();
   await router.stop(10_000);
+  if (fetched.size > 0) {
+    const total = [...fetched.values()].reduce((a, b) => a + b, 0);
+    console.error(`kafka_stats: ${total} messages fetched from the broker (consumed: ${consumed}); ${JSON.stringify(Object.fromEntries(fetched))}`);
+  }
   if (inspector && allocationProfile) {
     const { writeFileSync } = await import('node:fs');
     await new Promise<void>((done) =>
