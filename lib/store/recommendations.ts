@@ -84,8 +84,8 @@ const ATTEMPTS_ON_CONFLICT = 3;
  * Class id of the per-page advisory locks (`pg_advisory_xact_lock(int, int)`, see `lockPages`). The two-int form
  * has a key space of its own (objsubid 2 in pg_locks), disjoint from the single-bigint form that migrate.ts's lock
  * and most other advisory-lock users take, so a page lock can never be mistaken for one of those; the class id keeps
- * it apart from other two-int users. Arbitrary and constant, next to migrate.ts's LOCK_ID: "imagematching-router
- * page locks". Every router process must use the same value.
+ * it apart from other two-int users. Arbitrary and constant ("imagematching-router page locks"); every router
+ * process must use the same value.
  */
 const PAGE_LOCK_CLASS = 0x1a6e_7a7d;
 
@@ -293,13 +293,10 @@ export class RecommendationStore {
       }
     }
     // The page locks come first, before any statement that reads or locks rows (see the header and lockPages):
-    // pages whose image_change or page_image_state rows are written, and pages with an accepted status (feedback's,
-    // which markAccepted applies; insertChanges' EXISTS reads any stored one).
-    const lockedPages = new Map<string, { wiki: string; pageId: number }>();
-    for (const r of [...changes, ...pages.values(), ...statuses.filter((s) => s.status === 'accepted')]) {
-      lockedPages.set(pageKey(r), { wiki: r.wiki, pageId: r.pageId });
-    }
-    if (lockedPages.size > 0) await this.lockPages(client, [...lockedPages.values()]);
+    // pages whose image_change or page_image_state rows are written, and pages with an accepted status (only
+    // feedback accepts; markAccepted applies it, insertChanges' EXISTS reads a stored one). lockPages dedupes.
+    const locked = [...changes, ...pages.values(), ...accepted];
+    if (locked.length > 0) await this.lockPages(client, locked);
     if (unprocessable.length > 0) await this.insertUnprocessable(client, unprocessable);
     if (changes.length > 0) await this.insertChanges(client, changes);
     if (pages.size > 0) await this.upsertPages(client, [...pages.values()]);
