@@ -47,27 +47,36 @@ const observer: EngineObserver = {
 // Experiments (BENCH_EXPERIMENTS=name=value,...) measure a proposed change to lib/ without editing it:
 //   consume_timeout_ms=N  per-message wait of KafkaConsumerClient.consumeBatch (lib/kafka/consumer.ts sets 10)
 //   producer_poll_ms=N    delivery-report poll interval of KafkaProducer (lib/kafka/producer.ts sets 5)
+//   alloc_profile=FILE    sample every allocation site (collected objects included) into FILE (.heapprofile)
+//   kafka_stats=1         logs librdkafka's per-partition rxmsgs at stop (with BENCH_CONFIG setting
+//                         kafka.consumer statistics.interval.ms): messages fetched from the broker vs consumed
+//   log_no_redact=1       a pino logger without the redact paths (each per-event child re-parses them)
 const experiments = new Map(
   (process.env.BENCH_EXPERIMENTS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]),
 );
-if (experiments.has('consume_timeout_ms')) {
-  const ms = Number(experiments.get('consume_timeout_ms'));
-  const connect = KafkaConsumerClient.prototype.connect;
-  KafkaConsumerClient.prototype.connect = async function (this: KafkaConsumerClient, timeoutMs?: number) {
+
+/** Runs `then` on the node-rdkafka client inside every `Client` once it has connected. */
+function afterConnect<T extends { connect(timeoutMs?: number): Promise<void> }>(
+  Client: { prototype: T },
+  field: 'consumer' | 'producer',
+  then: (client: Record<string, unknown> & NodeJS.EventEmitter) => void,
+): void {
+  const connect = Client.prototype.connect;
+  Client.prototype.connect = async function (this: T, timeoutMs?: number) {
     await connect.call(this, timeoutMs);
-    (this as unknown as { consumer: { setDefaultConsumeTimeout(ms: number): void } }).consumer.setDefaultConsumeTimeout(ms);
-  };
-}
-if (experiments.has('producer_poll_ms')) {
-  const ms = Number(experiments.get('producer_poll_ms'));
-  const connect = KafkaProducer.prototype.connect;
-  KafkaProducer.prototype.connect = async function (this: KafkaProducer, timeoutMs?: number) {
-    await connect.call(this, timeoutMs);
-    (this as unknown as { producer: { setPollInterval(ms: number): void } }).producer.setPollInterval(ms);
+    then((this as unknown as Record<string, Record<string, unknown> & NodeJS.EventEmitter>)[field]!);
   };
 }
 
-//   alloc_profile=FILE    sample every allocation site (collected objects included) into FILE (.heapprofile)
+if (experiments.has('consume_timeout_ms')) {
+  const ms = Number(experiments.get('consume_timeout_ms'));
+  afterConnect(KafkaConsumerClient, 'consumer', (c) => (c.setDefaultConsumeTimeout as (ms: number) => void).call(c, ms));
+}
+if (experiments.has('producer_poll_ms')) {
+  const ms = Number(experiments.get('producer_poll_ms'));
+  afterConnect(KafkaProducer, 'producer', (p) => (p.setPollInterval as (ms: number) => void).call(p, ms));
+}
+
 const allocationProfile = experiments.get('alloc_profile');
 const inspector = allocationProfile ? new (await import('node:inspector')).Session() : undefined;
 if (inspector) {
@@ -79,25 +88,19 @@ if (inspector) {
   });
 }
 
-//   kafka_stats=1         logs librdkafka's per-partition rxmsgs at stop (with BENCH_CONFIG setting
-//                         kafka.consumer statistics.interval.ms): messages fetched from the broker vs consumed
 const fetched = new Map<string, number>();
 if (experiments.has('kafka_stats')) {
-  const connect = KafkaConsumerClient.prototype.connect;
-  KafkaConsumerClient.prototype.connect = async function (this: KafkaConsumerClient, timeoutMs?: number) {
-    await connect.call(this, timeoutMs);
-    const consumer = (this as unknown as { consumer: NodeJS.EventEmitter }).consumer;
+  afterConnect(KafkaConsumerClient, 'consumer', (consumer) =>
     consumer.on('event.stats', (event: { message: string }) => {
       const stats = JSON.parse(event.message) as { name: string; topics?: Record<string, { partitions: Record<string, { rxmsgs: number }> }> };
       for (const [topic, t] of Object.entries(stats.topics ?? {})) {
         for (const [partition, p] of Object.entries(t.partitions)) if (partition !== '-1') fetched.set(`${stats.name} ${topic}/${partition}`, p.rxmsgs);
       }
-    });
-  };
+    }),
+  );
 }
 
 const { config } = loadConfigFile(configFile);
-//   log_no_redact=1       a pino logger without the redact paths (each per-event child re-parses them)
 const log = experiments.has('log_no_redact')
   ? pino({ level: config.log.level })
   : createLogger(config.log.level as Parameters<typeof createLogger>[0]);
