@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO } from './services.ts';
+import { asciiJson } from '../../lib/mediawiki/response-text.ts';
 
 export interface Article {
   wiki: string;
@@ -84,11 +85,11 @@ export class RevisionApi {
   revisionsServed = 0;
   port = 0;
   private server: Server | null = null;
-  /** JSON string of each (article, variant) text, built once. */
+  /** JSON string of each (article, variant) text, built once, as an `ascii=1` answer carries it (the router asks so). */
   private readonly serialised: string[][];
 
   constructor(private readonly articles: Article[]) {
-    this.serialised = articles.map((a, i) => Array.from({ length: VARIANTS }, (_, v) => JSON.stringify(variantText(a, i, v))));
+    this.serialised = articles.map((a, i) => Array.from({ length: VARIANTS }, (_, v) => asciiJson(JSON.stringify(variantText(a, i, v)))));
   }
 
   get url(): string {

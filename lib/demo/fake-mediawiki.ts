@@ -2,6 +2,7 @@
 // from in-memory fixtures, records every request, and fails on demand (HTTP errors, maxlag, slowness).
 // The first path segment may name the wiki domain (api_url `http://127.0.0.1:PORT/{domain}/w/api.php`).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { asciiJson } from '../mediawiki/response-text.ts';
 
 export interface FakeRevision {
   revId: number;
@@ -37,6 +38,8 @@ export class FakeMediaWiki {
   /** Most revisions per answer with content, to exercise `continue` (Infinity: no limit). */
   contentLimit = Infinity;
   delayMs = 0;
+  /** Whether `ascii=1` escapes non-ASCII, as the real API does; false plays a server that ignores it. */
+  honoursAscii = true;
   port = 0;
   private server: Server | null = null;
 
@@ -66,7 +69,8 @@ export class FakeMediaWiki {
           return;
         }
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(this.answer(url.searchParams)));
+        const json = JSON.stringify(this.answer(url.searchParams));
+        res.end(this.honoursAscii && url.searchParams.has('ascii') ? asciiJson(json) : json);
       }, this.delayMs);
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

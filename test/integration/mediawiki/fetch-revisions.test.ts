@@ -89,7 +89,19 @@ describe('fetch_revisions against a local Action API', () => {
     assert.equal(request!.headers['user-agent'], 'imagematching-router-test/1.0 (test@example.org)');
     assert.equal(request!.headers['api-user-agent'], 'imagematching-router-test/1.0 (test@example.org)');
     assert.equal(request!.params.get('maxlag'), '5');
+    assert.equal(request!.params.get('ascii'), '1');
     assert.deepEqual(request!.params.get('revids')!.split('|').sort(), ['10', '11']);
+  });
+
+  test('non-ASCII texts arrive intact, whether the API escapes them as asked or sends UTF-8', async () => {
+    const text = '[[Datei:Köln Dom.jpg|mini|Kölner Dom]] 東京 😀 [[Fichier:Été.png]]';
+    api.addRevision({ revId: 7001, pageId: 700, title: 'Köln', parentId: null, timestamp: '2024-01-01T00:00:00Z', text });
+    const escaped = await step.run(ctx(revisionEvent(700, 7001, null)));
+    assert.equal((escaped!.result as FetchedRevisions).text, text);
+    api.honoursAscii = false;
+    api.addRevision({ revId: 7002, pageId: 700, title: 'Köln', parentId: 7001, timestamp: '2024-01-02T00:00:00Z', text: `${text} ü` });
+    const raw = await step.run(ctx(revisionEvent(700, 7002, null)));
+    assert.equal((raw!.result as FetchedRevisions).text, `${text} ü`);
   });
 
   test('a page creation fetches only its revision and has no parent text', async () => {
