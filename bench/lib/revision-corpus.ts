@@ -80,16 +80,25 @@ export const revIdOf = (pageId: number, step: number) => pageId * 1000 + step + 
 export const pageOfRev = (revId: number) => Math.floor(revId / 1000);
 export const stepOfRev = (revId: number) => (revId % 1000) - 1;
 
+const COMMA = Buffer.from(',');
+const CLOSE_REVISION = Buffer.from('}}}');
+const CLOSE_PAGE = Buffer.from(']}');
+const CLOSE_ANSWER = Buffer.from(']}}');
+
 export class RevisionApi {
   requests = 0;
   revisionsServed = 0;
   port = 0;
   private server: Server | null = null;
-  /** JSON string of each (article, variant) text, built once, as an `ascii=1` answer carries it (the router asks so). */
-  private readonly serialised: string[][];
+  /**
+   * Each (article, variant) text as JSON bytes, built once, as an `ascii=1` answer carries it (the router asks so).
+   * Answers are sent as buffers: this server stands in for a remote API, so its CPU, which the 2-core bench
+   * machine shares with the router, should be as little as possible (strings cost a flatten and an encode each).
+   */
+  private readonly serialised: Buffer[][];
 
   constructor(private readonly articles: Article[]) {
-    this.serialised = articles.map((a, i) => Array.from({ length: VARIANTS }, (_, v) => asciiJson(JSON.stringify(variantText(a, i, v)))));
+    this.serialised = articles.map((a, i) => Array.from({ length: VARIANTS }, (_, v) => Buffer.from(asciiJson(JSON.stringify(variantText(a, i, v))), 'latin1')));
   }
 
   get url(): string {
@@ -115,23 +124,27 @@ export class RevisionApi {
         res.end('{"error":{"code":"badvalue","info":"unsupported request"}}');
         return;
       }
-      const byPage = new Map<number, string[]>();
+      const byPage = new Map<number, Buffer[]>();
       for (const id of revids.split('|').map(Number)) {
         const page = pageOfRev(id);
         const step = stepOfRev(id);
         const article = this.articleOf(page);
         const ts = new Date(Date.UTC(2024, 0, 1) + step * 60_000).toISOString();
-        const rev = `{"revid":${id},"parentid":${step > 0 ? id - 1 : 0},"timestamp":"${ts}","slots":{"main":{"contentmodel":"wikitext","contentformat":"text/x-wiki","content":${this.serialised[article]![step % VARIANTS]}}}}`;
+        const head = `{"revid":${id},"parentid":${step > 0 ? id - 1 : 0},"timestamp":"${ts}","slots":{"main":{"contentmodel":"wikitext","contentformat":"text/x-wiki","content":`;
         this.revisionsServed += 1;
-        const list = byPage.get(page) ?? [];
-        list.push(rev);
-        byPage.set(page, list);
+        const parts = byPage.get(page) ?? [];
+        if (parts.length > 0) parts.push(COMMA);
+        parts.push(Buffer.from(head), this.serialised[article]![step % VARIANTS]!, CLOSE_REVISION);
+        byPage.set(page, parts);
       }
-      const pages = [...byPage.entries()]
-        .sort((a, b) => a[0] - b[0])
-        .map(([page, revs]) => `{"pageid":${page},"ns":0,"title":"Bench page ${page}","revisions":[${revs.join(',')}]}`);
+      const body: Buffer[] = [Buffer.from('{"batchcomplete":true,"query":{"pages":[')];
+      for (const [page, parts] of [...byPage.entries()].sort((a, b) => a[0] - b[0])) {
+        if (body.length > 1) body.push(COMMA);
+        body.push(Buffer.from(`{"pageid":${page},"ns":0,"title":"Bench page ${page}","revisions":[`), ...parts, CLOSE_PAGE);
+      }
+      body.push(CLOSE_ANSWER);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(`{"batchcomplete":true,"query":{"pages":[${pages.join(',')}]}}`);
+      res.end(Buffer.concat(body));
     });
     this.server.keepAliveTimeout = 60_000;
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
