@@ -7,6 +7,7 @@ import { MicroBatcher } from './micro-batcher.ts';
 import { parseRevisions, revisionsQuery, type RevisionLookup } from './revisions.ts';
 import { parseTitles, titlesQuery, type TitleLookup } from './titles.ts';
 import { defaultNamespaceNames, namespaceNamesFromSiteinfo, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
+import { SharedResources } from '../shared-resource.ts';
 
 // A revision the API left out for size reasons is asked for again; this bounds the follow-ups per batch.
 const MAX_FOLLOW_UPS = 10;
@@ -125,28 +126,13 @@ export class MediaWikiGateway {
 
 // One gateway per configuration object, shared by every step of every rule that uses it, so batches and
 // connection pools span rules. Reference-counted: the last step to close it closes the connections.
-const gateways = new WeakMap<MediaWikiConfig, { gateway: MediaWikiGateway; users: number }>();
+const gateways = new SharedResources<MediaWikiConfig, MediaWikiGateway>(
+  (settings) => new MediaWikiGateway(settings),
+  (gateway) => gateway.close(),
+);
 
 export function acquireGateway(settings: MediaWikiConfig, observer?: IoObserver): { gateway: MediaWikiGateway; release: () => Promise<void> } {
-  let entry = gateways.get(settings);
-  if (!entry) {
-    entry = { gateway: new MediaWikiGateway(settings), users: 0 };
-    gateways.set(settings, entry);
-  }
-  if (observer) entry.gateway.observe(observer);
-  entry.users += 1;
-  const held = entry;
-  let released = false;
-  return {
-    gateway: held.gateway,
-    release: async () => {
-      if (released) return;
-      released = true;
-      held.users -= 1;
-      if (held.users === 0) {
-        gateways.delete(settings);
-        await held.gateway.close();
-      }
-    },
-  };
+  const { value: gateway, release } = gateways.acquire(settings);
+  if (observer) gateway.observe(observer);
+  return { gateway, release };
 }
