@@ -108,6 +108,18 @@ export const MediaWikiSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const WikitextSchema = Type.Object(
+  {
+    extract_threads: Type.Integer({
+      minimum: 0,
+      maximum: 16,
+      default: 0,
+      description: 'Worker threads that extract images from revision texts, off the event loop (0: in the event loop); worth it only with a spare core',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const HttpSchema = Type.Object(
   {
     allowed_hosts: Type.Array(Type.String({ minLength: 1 }), {
@@ -159,6 +171,7 @@ export const ConfigSchema = Type.Object(
     kafka: KafkaSchema,
     database: DatabaseSchema,
     mediawiki: MediaWikiSchema,
+    wikitext: WikitextSchema,
     http: HttpSchema,
     admin: AdminSchema,
     rules: RulesSchema,

@@ -8,7 +8,7 @@ import { Type } from '@sinclair/typebox';
 import { PermanentError } from '../errors.ts';
 import { acquireGateway } from '../mediawiki/client.ts';
 import { suggestionTag } from '../mediawiki/revision-event.ts';
-import { extractImages } from '../wikitext/extract-images.ts';
+import { acquireExtractor, inThreadExtractor, type ImageExtractor } from '../wikitext/extraction-pool.ts';
 import { diffImages } from '../wikitext/image-diff.ts';
 import { defaultNamespaceNames, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
 import type { PageImageChange } from '../store/revision-rows.ts';
@@ -28,14 +28,14 @@ const Options = Type.Object(
   { additionalProperties: false },
 );
 
-/** The diff of one fetched revision pair; pure, so edit pairs are tested without HTTP. */
-export function diffRevision(fetched: FetchedRevisions, names: FileNamespaceNames): PageImageChange {
-  const images = fetched.text === null ? null : extractImages(fetched.text, names);
-  let parent: string[] | null | undefined;
-  if (fetched.parentRevId === null) parent = null; // a creation: everything is added
-  else if (fetched.parentImages !== undefined) parent = fetched.parentImages;
-  else if (typeof fetched.parentText === 'string') parent = extractImages(fetched.parentText, names);
-  else parent = undefined; // the parent's text is hidden or missing: its images are unknown
+/** The diff of one fetched revision pair; pure but for where `extractor` runs, so edit pairs are tested without HTTP. */
+export async function diffRevision(fetched: FetchedRevisions, names: FileNamespaceNames, extractor: ImageExtractor = inThreadExtractor): Promise<PageImageChange> {
+  let parentImages: Promise<string[] | null | undefined> | string[] | null | undefined;
+  if (fetched.parentRevId === null) parentImages = null; // a creation: everything is added
+  else if (fetched.parentImages !== undefined) parentImages = fetched.parentImages;
+  else if (typeof fetched.parentText === 'string') parentImages = extractor.extract(fetched.parentText, names);
+  else parentImages = undefined; // the parent's text is hidden or missing: its images are unknown
+  const [images, parent] = await Promise.all([fetched.text === null ? null : extractor.extract(fetched.text, names), parentImages]);
   const parentKnown = parent !== undefined;
   const diff = images !== null && parentKnown ? diffImages(parent ?? null, images) : { added: [], removed: [] };
   const tag = suggestionTag(fetched.comment);
@@ -67,6 +67,7 @@ export const imageDiffHandler: HandlerDefinition<typeof Options, HandlerEnvironm
   options: Options,
   create(options, env) {
     const gateway = options.namespaces === 'siteinfo' ? acquireGateway(env.config.mediawiki, env.io) : null;
+    const extraction = acquireExtractor(env.config.wikitext.extract_threads);
     return {
       async run(ctx) {
         const fetched = ctx.results[options.from] as FetchedRevisions | undefined;
@@ -78,10 +79,12 @@ export const imageDiffHandler: HandlerDefinition<typeof Options, HandlerEnvironm
               .endpoint(fetched.domain)
               .namespaceNames(fetched.wiki, (err) => ctx.log.warn({ err: err.message, domain: fetched.domain }, 'siteinfo failed; using bundled names'))
           : defaultNamespaceNames(fetched.wiki);
-        const change = diffRevision(fetched, names);
+        const change = await diffRevision(fetched, names, extraction.extractor);
         return { result: change, ...(options.stop_when_unchanged && !change.changed ? { stop: true } : {}) };
       },
-      ...(gateway ? { close: gateway.release } : {}),
+      close: async () => {
+        await Promise.all([gateway?.release(), extraction.release()]);
+      },
     };
   },
 };

@@ -32,50 +32,50 @@ const fetched = (over: Partial<FetchedRevisions>): FetchedRevisions => ({
 });
 
 describe('diffRevision', () => {
-  test('an edit adding a link reports the image as added and lists the current set', () => {
-    const d = diffRevision(fetched({}), en);
+  test('an edit adding a link reports the image as added and lists the current set', async () => {
+    const d = await diffRevision(fetched({}), en);
     assert.deepEqual([d.added, d.removed, d.images, d.changed, d.parentKnown], [['B.jpg'], [], ['A.jpg', 'B.jpg'], true, true]);
   });
 
-  test('a page creation reports every image as added', () => {
-    const d = diffRevision(fetched({ parentRevId: null, parentText: null }), en);
+  test('a page creation reports every image as added', async () => {
+    const d = await diffRevision(fetched({ parentRevId: null, parentText: null }), en);
     assert.deepEqual(d.added, ['A.jpg', 'B.jpg']);
   });
 
-  test('the stored parent image set stands in for the parent text', () => {
-    const d = diffRevision(fetched({ parentText: undefined, parentImages: ['A.jpg', 'Old.png'] }), en);
+  test('the stored parent image set stands in for the parent text', async () => {
+    const d = await diffRevision(fetched({ parentText: undefined, parentImages: ['A.jpg', 'Old.png'] }), en);
     assert.deepEqual([d.added, d.removed], [['B.jpg'], ['Old.png']]);
   });
 
-  test('a rollback that drops an image reports it as removed', () => {
-    const d = diffRevision(fetched({ text: '[[File:A.jpg|thumb]]', parentText: '[[File:A.jpg|thumb]] [[File:Vandal.jpg]]', isRevert: true, comment: 'Reverted edits by X' }), en);
+  test('a rollback that drops an image reports it as removed', async () => {
+    const d = await diffRevision(fetched({ text: '[[File:A.jpg|thumb]]', parentText: '[[File:A.jpg|thumb]] [[File:Vandal.jpg]]', isRevert: true, comment: 'Reverted edits by X' }), en);
     assert.deepEqual([d.added, d.removed, d.isRevert], [[], ['Vandal.jpg'], true]);
   });
 
-  test('an undo that restores a removed image reports it as added', () => {
-    const d = diffRevision(fetched({ text: '[[File:A.jpg]] [[File:B.jpg]]', parentText: '[[File:A.jpg]]', isRevert: true }), en);
+  test('an undo that restores a removed image reports it as added', async () => {
+    const d = await diffRevision(fetched({ text: '[[File:A.jpg]] [[File:B.jpg]]', parentText: '[[File:A.jpg]]', isRevert: true }), en);
     assert.deepEqual(d.added, ['B.jpg']);
   });
 
-  test('a hidden parent leaves added and removed empty and says the parent is unknown', () => {
-    const d = diffRevision(fetched({ parentText: null, parentUnavailable: 'revision_hidden' }), en);
+  test('a hidden parent leaves added and removed empty and says the parent is unknown', async () => {
+    const d = await diffRevision(fetched({ parentText: null, parentUnavailable: 'revision_hidden' }), en);
     assert.deepEqual([d.added, d.removed, d.parentKnown, d.images], [[], [], false, ['A.jpg', 'B.jpg']]);
   });
 
-  test('a hidden revision has no image set', () => {
-    const d = diffRevision(fetched({ text: null, unavailable: 'revision_hidden' }), en);
+  test('a hidden revision has no image set', async () => {
+    const d = await diffRevision(fetched({ text: null, unavailable: 'revision_hidden' }), en);
     assert.equal(d.images, null);
     assert.equal(d.unavailable, 'revision_hidden');
   });
 
-  test('the Android add-image tags mark the edit as made through a suggestion', () => {
-    assert.equal(diffRevision(fetched({ comment: 'Added image #suggestededit-add-image-top' }), en).suggestionTag, 'top');
-    assert.equal(diffRevision(fetched({ comment: '#suggestededit-add-image-infobox 1.0' }), en).bySuggestion, true);
-    assert.equal(diffRevision(fetched({ comment: 'copyedit' }), en).bySuggestion, false);
+  test('the Android add-image tags mark the edit as made through a suggestion', async () => {
+    assert.equal((await diffRevision(fetched({ comment: 'Added image #suggestededit-add-image-top' }), en)).suggestionTag, 'top');
+    assert.equal((await diffRevision(fetched({ comment: '#suggestededit-add-image-infobox 1.0' }), en)).bySuggestion, true);
+    assert.equal((await diffRevision(fetched({ comment: 'copyedit' }), en)).bySuggestion, false);
   });
 
-  test('moving an image within the page is no change', () => {
-    const d = diffRevision(fetched({ text: 'x [[File:A.jpg]]', parentText: '[[File:A.jpg]] x' }), en);
+  test('moving an image within the page is no change', async () => {
+    const d = await diffRevision(fetched({ text: 'x [[File:A.jpg]]', parentText: '[[File:A.jpg]] x' }), en);
     assert.equal(d.changed, false);
   });
 });
@@ -92,25 +92,37 @@ describe('the image_diff step', () => {
     assert.equal(same?.stop, true);
     assert.equal(changed?.stop, undefined);
   });
+
+  test('with extract_threads set, the diff is computed on a worker thread with the same result', async () => {
+    const threaded = parseConfig('kafka: {brokers: "127.0.0.1:9092"}\ndatabase: {url: "postgres://x@127.0.0.1/x"}\nwikitext: {extract_threads: 1}\n', {});
+    const step = imageDiffHandler.create({ from: 'fetch_revisions', namespaces: 'bundled', stop_when_unchanged: false }, { ...env, config: threaded });
+    try {
+      const outcome = await step.run(ctx(fetched({})));
+      assert.deepEqual(outcome?.result, await diffRevision(fetched({}), en));
+      assert.deepEqual((outcome?.result as { added: string[] }).added, ['B.jpg']);
+    } finally {
+      await step.close?.();
+    }
+  });
 });
 
 describe('edit pairs from corpus articles', { skip: !corpusAvailable && 'corpus not found' }, () => {
-  test('removing the infobox image of a German article with Datei: links reports only that image', () => {
+  test('removing the infobox image of a German article with Datei: links reports only that image', async () => {
     const article = loadArticle('dewiki/Keilwelle.txt');
     const names = defaultNamespaceNames('dewiki');
-    const all = diffRevision(fetched({ wiki: 'dewiki', parentRevId: null, parentText: null, text: article.text }), names).images!;
+    const all = (await diffRevision(fetched({ wiki: 'dewiki', parentRevId: null, parentText: null, text: article.text }), names)).images!;
     assert.ok(all.length > 0);
     const victim = all[0]!;
     const escaped = victim.replace(/_/g, '[ _]').replace(/[.()]/g, '\\$&');
     const edited = article.text.replace(new RegExp(`\\[\\[(?:Datei|File|Bild):${escaped}[^\\]]*\\]\\]`, 'g'), '');
-    const d = diffRevision(fetched({ wiki: 'dewiki', text: edited, parentText: article.text }), names);
+    const d = await diffRevision(fetched({ wiki: 'dewiki', text: edited, parentText: article.text }), names);
     assert.deepEqual(d.removed, [victim]);
     assert.deepEqual(d.added, []);
   });
 
-  test('an unrelated text edit to a large article changes no image', () => {
+  test('an unrelated text edit to a large article changes no image', async () => {
     const article = loadArticle('enwiki/United-Kingdom.txt');
-    const d = diffRevision(fetched({ text: article.text.replace('the', 'teh'), parentText: article.text }), en);
+    const d = await diffRevision(fetched({ text: article.text.replace('the', 'teh'), parentText: article.text }), en);
     assert.equal(d.changed, false);
     assert.ok(d.images!.length > 20);
   });

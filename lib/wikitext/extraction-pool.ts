@@ -1,0 +1,141 @@
+// Runs extractImages on worker threads, so the scan of large texts uses another core instead of the event loop
+// that also polls Kafka, writes to PostgreSQL and serves the admin API. Same answers as calling it directly.
+import { Worker } from 'node:worker_threads';
+import { TransientError } from '../errors.ts';
+import { SharedResources } from '../shared-resource.ts';
+import { extractImages } from './extract-images.ts';
+import type { FileNamespaceNames } from './siteinfo.ts';
+
+export interface ExtractionRequest {
+  id: number;
+  text: string;
+  names: FileNamespaceNames;
+}
+
+export type ExtractionReply = { id: number; images: string[] } | { id: number; error: string };
+
+/** Extracts images from wikitext: in the calling thread, or on an ExtractionPool's threads. */
+export interface ImageExtractor {
+  extract(text: string, names: FileNamespaceNames): Promise<string[]>;
+}
+
+/** Extraction in the calling thread (`extract_threads: 0`). */
+export const inThreadExtractor: ImageExtractor = {
+  extract: async (text, names) => extractImages(text, names),
+};
+
+interface Pending {
+  resolve: (images: string[]) => void;
+  reject: (err: Error) => void;
+}
+
+class ExtractionThread {
+  readonly pending = new Map<number, Pending>();
+  /** null until the first text, and after the thread died: the next text starts a new one. */
+  private worker: Worker | null = null;
+  private closed = false;
+
+  constructor(private readonly url: URL) {}
+
+  private spawn(): Worker {
+    // From the TypeScript sources the thread needs tsx's loader as well; the compiled build runs as is.
+    const worker = this.url.pathname.endsWith('.ts')
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.url.href)}); })`, { eval: true })
+      : new Worker(this.url);
+    worker.on('message', (replies: ExtractionReply[]) => {
+      for (const reply of replies) {
+        const pending = this.pending.get(reply.id);
+        if (pending === undefined) continue;
+        this.pending.delete(reply.id);
+        if ('error' in reply) pending.reject(new Error(reply.error));
+        else pending.resolve(reply.images);
+      }
+      // An idle thread must not keep the process alive; one with texts to answer must.
+      if (this.pending.size === 0) worker.unref();
+    });
+    // A thread that dies (out of memory, a crash) fails what it held as retriable; the next text starts another.
+    worker.on('error', (err) => this.fail(worker, err));
+    worker.on('exit', (code) => this.fail(worker, new Error(`extraction thread exited with code ${code}`)));
+    return worker;
+  }
+
+  private fail(worker: Worker, err: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    worker.removeAllListeners();
+    void worker.terminate();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    this.queued.length = 0;
+    for (const p of pending) p.reject(new TransientError(`image extraction failed: ${err.message}`, { cause: err }));
+  }
+
+  /** Queues a text; texts queued in one turn of the event loop go to the thread in one message. */
+  send(request: ExtractionRequest, pending: Pending): void {
+    if (this.closed) {
+      pending.reject(new TransientError('image extraction stopped: the router is closing'));
+      return;
+    }
+    this.worker ??= this.spawn();
+    if (this.pending.size === 0) this.worker.ref();
+    this.pending.set(request.id, pending);
+    this.queued.push(request);
+    if (this.queued.length === 1) setImmediate(this.flush);
+  }
+
+  private readonly queued: ExtractionRequest[] = [];
+
+  private readonly flush = (): void => {
+    if (this.queued.length === 0) return;
+    const batch = this.queued.splice(0);
+    // The thread died since these were queued: fail() already rejected them.
+    if (this.worker !== null) this.worker.postMessage(batch);
+  };
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    worker?.removeAllListeners();
+    await worker?.terminate();
+    for (const p of this.pending.values()) p.reject(new TransientError('image extraction stopped: the router is closing'));
+    this.pending.clear();
+  }
+}
+
+/** `size` extraction threads; each text goes to the thread with the fewest texts waiting. */
+export class ExtractionPool implements ImageExtractor {
+  private readonly threads: ExtractionThread[];
+  private nextId = 1;
+
+  /** `workerUrl`: the thread's script, extraction-worker beside this file unless a test plays a failing one. */
+  constructor(size: number, workerUrl = new URL(`./extraction-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)) {
+    this.threads = Array.from({ length: size }, () => new ExtractionThread(workerUrl));
+  }
+
+  extract(text: string, names: FileNamespaceNames): Promise<string[]> {
+    let thread = this.threads[0]!;
+    for (const other of this.threads) if (other.pending.size < thread.pending.size) thread = other;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => thread.send({ id, text, names }, { resolve, reject }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((thread) => thread.close()));
+  }
+}
+
+const pools = new SharedResources<number, ExtractionPool>(
+  (threads) => new ExtractionPool(threads),
+  (pool) => pool.close(),
+);
+
+/**
+ * The extractor for `threads` worker threads (0: the calling thread), shared by every step that asks for the
+ * same number; `release` closes the threads once the last user has released them.
+ */
+export function acquireExtractor(threads: number): { extractor: ImageExtractor; release: () => Promise<void> } {
+  if (threads === 0) return { extractor: inThreadExtractor, release: async () => {} };
+  const { value, release } = pools.acquire(threads);
+  return { extractor: value, release };
+}
