@@ -34,6 +34,8 @@ class ExtractionThread {
   /** null until the first text, and after the thread died: the next text starts a new one. */
   private worker: Worker | null = null;
   private closed = false;
+  /** Texts of this turn of the event loop, sent together by `flush`. */
+  private readonly queued: ExtractionRequest[] = [];
 
   constructor(private readonly url: URL) {}
 
@@ -82,8 +84,6 @@ class ExtractionThread {
     this.queued.push(request);
     if (this.queued.length === 1) setImmediate(this.flush);
   }
-
-  private readonly queued: ExtractionRequest[] = [];
 
   private readonly flush = (): void => {
     if (this.queued.length === 0) return;
