@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { createTopics, deleteTopics } from '../../lib/kafka/admin.ts';
 import type { KafkaProducer } from '../../lib/kafka/producer.ts';
+import { MachineCpuSampler } from './machine-cpu.ts';
 import {
   KAFKA_BROKERS,
   REPO,
@@ -106,6 +107,7 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
   const db = await createDatabase();
   let producer: KafkaProducer | null = null;
   let router: RouterChild | null = null;
+  let machineCpu: MachineCpuSampler | null = null;
   try {
     await createTopics(KAFKA_BROKERS, [topic, ...extra].map((t) => ({ topic: t, partitions: options.partitions })));
     producer = await openProducer();
@@ -116,6 +118,7 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
     if (options.concurrency) rules = rules.replace(/concurrency: \d+/g, `concurrency: ${options.concurrency}`);
     const config = writeConfig({ service, prefix, databaseUrl: db.url, rules, ...(run.apiUrl ? { apiUrl: run.apiUrl } : {}) });
     router = await startRouterChild(config, join(options.workDir, `${run.name}-router.log`), options.cpuProfDir, options.nodeFlags);
+    machineCpu = new MachineCpuSampler(router.pid);
     const timeoutMs = Math.max(120_000, options.events * 5);
     await router.waitFinished(options.events, timeoutMs);
     const p = router.progress;
@@ -130,6 +133,13 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
         `${cpuUsPerEvent.toFixed(1)} µs of router CPU per event, peak RSS ${backlogPeak.toFixed(0)} MB ` +
         `(at start ${router.startRssMb.toFixed(0)} MB; now RSS ${p.rssMb.toFixed(0)} MB, heap ${p.heapMb.toFixed(0)} MB)`,
     );
+    const cpuShare = machineCpu.share(p.firstConsumedAt ?? 0, p.lastFinishedAt ?? 0);
+    if (cpuShare) {
+      options.log(
+        `  machine CPU during the drain, in cores of ${cpuShare.cores}: router ${cpuShare.router}, PostgreSQL ${cpuShare.postgres}, ` +
+          `broker ${cpuShare.kafka}, bench ${cpuShare.bench}, other ${cpuShare.other}, idle ${cpuShare.idle}`,
+      );
+    }
     let rateEvents = 0;
     if (options.rate > 0) {
       options.log(`  rate-limited phase: ${options.rate} events/s for ${options.rateSeconds} s`);
@@ -153,11 +163,13 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
       backlog_peak_rss_mb: Math.round(backlogPeak),
       drain_seconds: Number(drainSeconds.toFixed(2)),
       router_cpu_us_per_event: Number(cpuUsPerEvent.toFixed(1)),
+      ...(cpuShare ? { drain_machine_cpu_cores: cpuShare } : {}),
       produce_events_per_s: Math.round(produceEventsPerS),
       rate_events: rateEvents,
       outcomes,
     };
   } finally {
+    machineCpu?.stop();
     await router?.stop().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
     await deleteTopics(KAFKA_BROKERS, created).catch(() => undefined);
