@@ -65,7 +65,7 @@ export interface WriteItem {
 }
 
 export interface StoreOptions {
-  /** Longest a write waits for others to share its transaction (default 5 ms). */
+  /** Longest a write waits for others to share its transaction (default 1 ms; see docs/state.md). */
   lingerMs?: number;
   /** Most events per transaction (default 2000). */
   maxBatch?: number;
@@ -165,7 +165,7 @@ export class RecommendationStore {
     private readonly pool: Pool,
     options: StoreOptions = {},
   ) {
-    const lingerMs = options.lingerMs ?? 5;
+    const lingerMs = options.lingerMs ?? 1;
     const maxSize = options.maxBatch ?? 2000;
     // Two write transactions at a time per process (WriteGate decides which may overlap): while one commits
     // the next runs its statements, and the batch after fills (group commit).
