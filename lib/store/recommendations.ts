@@ -1,9 +1,12 @@
 // The recommendation state in PostgreSQL: batched reads of page states and batched, idempotent,
 // forward-only writes of revisions and feedback. Events of a consumer batch share one transaction.
 //
-// Writes go through a group-commit batcher: rows of concurrent events are collected for a few ms and
-// written with one multi-row statement per table (INSERT ... SELECT FROM unnest(...), or json_to_recordset
-// for statuses), so the round trips per flush are constant, not per event. Each event's promise resolves once its transaction committed.
+// Writes go through a group-commit batcher: rows of concurrent events are collected for a millisecond and
+// written with one multi-row statement per table (INSERT ... SELECT FROM unnest(...)), so the round trips per
+// flush are constant, not per event. Statuses go to `imagematching_merge_statuses` (migration 003) as JSON: it
+// takes the acceptances' page locks, merges the statuses and marks the acceptances in one statement, so a
+// feedback-only batch is a single round trip with no BEGIN or COMMIT. Each event's promise resolves once its
+// transaction committed.
 //
 // Statuses are merged by the upsert itself, with no read-modify-write: the batch is folded in JS with
 // `nextStatus`, then one INSERT ... ON CONFLICT DO UPDATE ... WHERE <incoming wins over stored>, the
@@ -21,21 +24,22 @@
 // - page_image_state (forward-only via `WHERE excluded.rev_id > p.rev_id`, also re-checked on the locked
 //   row) and image_change (insert-or-nothing) stay consistent row by row, but both read other tables in the
 //   statement's snapshot: an 'added' image_change takes by_suggestion from an accepted status, the page
-//   takes illustrated_by_suggestion from image_change, and markAccepted (for accepted statuses) flags the
+//   takes illustrated_by_suggestion from image_change, and the acceptance marks (for accepted statuses) flag the
 //   existing image_change/page rows. Under READ COMMITTED, two overlapping transactions miss each other's
-//   uncommitted rows: tx A commits 'accepted' and runs markAccepted before tx B's 'added' image_change is
+//   uncommitted rows: tx A commits 'accepted' and marks acceptances before tx B's 'added' image_change is
 //   visible, while B's EXISTS(... status = 'accepted') ran before A committed; neither sets by_suggestion.
 // So a transaction that writes page_image_state or image_change rows runs alone (`WriteGate`), exactly as
 // with one transaction in flight; only transactions writing statuses and unprocessable events (feedback)
-// overlap each other. Their markAccepted only sets flags to true on rows committed by revision transactions,
+// overlap each other. Their acceptance marks only set flags to true on rows committed by revision transactions,
 // none of which is in flight meanwhile.
 //
 // Between router processes the gate does not apply, so the same window is closed in the database: every
 // transaction that has `accepted` statuses or writes page_image_state or image_change rows first takes a
 // transaction-scoped advisory lock per (wiki, page_id) it touches (`lockPages`, the first statement after
-// BEGIN, all keys in one statement in sorted order). Of two such transactions on one page, the later one waits
+// BEGIN, or the first statement of the status function for feedback alone; all keys in one statement, in
+// sorted order). Of two such transactions on one page, the later one waits
 // for the earlier one's COMMIT before any other statement, and under READ COMMITTED each later statement takes
-// a fresh snapshot, so it sees the earlier one's rows: markAccepted flags the committed 'added' row, or the
+// a fresh snapshot, so it sees the earlier one's rows: the acceptance marks flag the committed 'added' row, or the
 // EXISTS finds the committed acceptance. Deadlock-free: all advisory locks of a transaction are taken, in one
 // global order, before any row lock, so a transaction waiting for an advisory lock holds no row lock and only
 // smaller advisory keys; transactions that take none (only non-accepted statuses or unprocessable events, the
@@ -44,7 +48,7 @@
 import { checkout, type Pool, type PoolClient } from './pool.ts';
 import { MicroBatcher } from '../mediawiki/micro-batcher.ts';
 import { isConflict, toStoreError } from './db-errors.ts';
-import { nextStatus, precedenceKeySql } from './status-precedence.ts';
+import { nextStatus } from './status-precedence.ts';
 import { jsonParameter } from './json-parameter.ts';
 import type { FeedbackDecision } from './feedback.ts';
 import type { ImageChangeRow, PageStateRow, RevisionRows, StatusRow, UnprocessableRow } from './revision-rows.ts';
@@ -87,7 +91,7 @@ const ATTEMPTS_ON_CONFLICT = 3;
  * it apart from other two-int users. Arbitrary and constant ("imagematching-router page locks"); every router
  * process must use the same value.
  */
-const PAGE_LOCK_CLASS = 0x1a6e_7a7d;
+export const PAGE_LOCK_CLASS = 0x1a6e_7a7d;
 
 /** Write transactions allowed to overlap. */
 const WRITES_IN_FLIGHT = 2;
@@ -132,9 +136,6 @@ function writesPages(items: WriteItem[]): boolean {
   return items.some((i) => i.revision !== undefined && (i.revision.page !== null || i.revision.changes.length > 0));
 }
 
-/** `compareObservations(incoming, stored) > 0` in SQL, for the ON CONFLICT of recommendation_status AS s. */
-const INCOMING_WINS = `${precedenceKeySql('excluded')} > ${precedenceKeySql('s')}`;
-
 const statusKey = (r: { wiki: string; pageId: number; image: string }) => `${r.wiki}\u0000${r.pageId}\u0000${r.image}`;
 const pageKey = (r: { wiki: string; pageId: number }) => `${r.wiki}\u0000${r.pageId}`;
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -151,6 +152,61 @@ function feedbackStatusRow(f: FeedbackDecision & { pageId: number }): StatusRow 
     revId: null,
     eventId: f.eventId,
   };
+}
+
+/** The rows of one write batch, by table. */
+interface BatchRows {
+  unprocessable: UnprocessableRow[];
+  changes: ImageChangeRow[];
+  /** One per page: the newest revision's (ON CONFLICT cannot touch a row twice in one statement). */
+  pages: PageStateRow[];
+  statuses: StatusRow[];
+  /** The accepted statuses among `statuses`. */
+  accepted: StatusRow[];
+}
+
+function batchRows(items: WriteItem[]): BatchRows {
+  const rows: BatchRows = { unprocessable: [], changes: [], pages: [], statuses: [], accepted: [] };
+  const pages = new Map<string, PageStateRow>();
+  for (const item of items) {
+    rows.unprocessable.push(...(item.unprocessable ?? []), ...(item.revision?.unprocessable ?? []));
+    if (item.revision) {
+      rows.changes.push(...item.revision.changes);
+      rows.statuses.push(...item.revision.statuses);
+      const page = item.revision.page;
+      if (page) {
+        const prior = pages.get(pageKey(page));
+        if (!prior || page.revId > prior.revId) pages.set(pageKey(page), page);
+      }
+    }
+    if (item.feedback) {
+      const row = feedbackStatusRow(item.feedback);
+      rows.statuses.push(row);
+      if (row.status === 'accepted') rows.accepted.push(row);
+    }
+  }
+  rows.pages = [...pages.values()];
+  return rows;
+}
+
+type StatusKey = { wiki: string; pageId: number; image: string };
+const byStatusKey = (a: StatusKey, b: StatusKey) => byText(a.wiki, b.wiki) || a.pageId - b.pageId || byText(a.image, b.image);
+
+/**
+ * The two JSON parameters of `imagematching_merge_statuses`. The batch is folded first (ON CONFLICT cannot touch a
+ * row twice; the precedence is order-independent): the upsert then merges each winner with the stored row. Both
+ * lists are sorted by key, so concurrent writers lock rows in one order. Rows go as JSON serialised natively from
+ * the row objects: pg's encoding of one text array per column was the largest allocation per event.
+ */
+function mergeStatusesParameters(incoming: StatusRow[], accepted: StatusRow[]): [string, string] {
+  const winners = new Map<string, StatusRow>();
+  for (const row of incoming) {
+    const key = statusKey(row);
+    winners.set(key, nextStatus(winners.get(key) ?? null, row));
+  }
+  const rows = [...winners.values()].sort(byStatusKey);
+  const marks = accepted.map(({ wiki, pageId, image }) => ({ wiki, pageId, image })).sort(byStatusKey);
+  return [jsonParameter(rows), jsonParameter(marks)];
 }
 
 export class RecommendationStore {
@@ -239,21 +295,36 @@ export class RecommendationStore {
   }
 
   private async transaction(items: WriteItem[]): Promise<void> {
+    const rows = batchRows(items);
+    // Statuses alone (feedback) are one statement, atomic by itself: one round trip, no BEGIN and COMMIT.
+    const statusesAlone = rows.unprocessable.length === 0 && rows.changes.length === 0 && rows.pages.length === 0;
+    if (statusesAlone && rows.statuses.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       const { client, release } = await checkout(this.pool);
       let broken = false;
       try {
-        await this.query(client, 'BEGIN');
-        const rows = await this.writeAll(client, items);
-        await this.query(client, 'COMMIT');
+        if (statusesAlone) {
+          await this.mergeStatuses(client, rows.statuses, rows.accepted);
+        } else {
+          await this.query(client, 'BEGIN');
+          await this.writeAll(client, rows);
+          await this.query(client, 'COMMIT');
+        }
         this.stats.transactions += 1;
-        this.observer?.dbWrite('recommendation_state', (performance.now() - started) / 1000, rows);
+        this.observer?.dbWrite('recommendation_state', (performance.now() - started) / 1000, {
+          unprocessable_event: rows.unprocessable.length,
+          image_change: rows.changes.length,
+          page_image_state: rows.pages.length,
+          recommendation_status: rows.statuses.length,
+        });
         return;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
+        if (!statusesAlone) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+        }
         if (attempt < ATTEMPTS_ON_CONFLICT && isConflict(err)) continue;
         throw err;
       } finally {
@@ -267,47 +338,18 @@ export class RecommendationStore {
     return client.query(text, values);
   }
 
-  /** Writes every row of the batch; returns how many rows each table was sent. */
-  private async writeAll(client: PoolClient, items: WriteItem[]): Promise<Record<string, number>> {
-    const unprocessable: UnprocessableRow[] = [];
-    const changes: ImageChangeRow[] = [];
-    const pages = new Map<string, PageStateRow>();
-    const statuses: StatusRow[] = [];
-    const accepted: StatusRow[] = [];
-    for (const item of items) {
-      unprocessable.push(...(item.unprocessable ?? []), ...(item.revision?.unprocessable ?? []));
-      if (item.revision) {
-        changes.push(...item.revision.changes);
-        statuses.push(...item.revision.statuses);
-        const page = item.revision.page;
-        // One row per page per statement (ON CONFLICT cannot touch a row twice): the newest revision wins.
-        if (page) {
-          const prior = pages.get(pageKey(page));
-          if (!prior || page.revId > prior.revId) pages.set(pageKey(page), page);
-        }
-      }
-      if (item.feedback) {
-        const row = feedbackStatusRow(item.feedback);
-        statuses.push(row);
-        if (row.status === 'accepted') accepted.push(row);
-      }
-    }
+  /** Writes every row of a batch with page or unprocessable rows, inside the caller's transaction. */
+  private async writeAll(client: PoolClient, rows: BatchRows): Promise<void> {
+    const { unprocessable, changes, pages, statuses, accepted } = rows;
     // The page locks come first, before any statement that reads or locks rows (see the header and lockPages):
     // pages whose image_change or page_image_state rows are written, and pages with an accepted status (only
-    // feedback accepts; markAccepted applies it, insertChanges' EXISTS reads a stored one). lockPages dedupes.
-    const locked = [...changes, ...pages.values(), ...accepted];
-    if (locked.length > 0) await this.lockPages(client, locked);
+    // feedback accepts; the status function marks it, insertChanges' EXISTS reads a stored one). lockPages
+    // dedupes; the status function takes the acceptances' locks again, which this transaction already holds.
+    if (changes.length > 0 || pages.length > 0) await this.lockPages(client, [...changes, ...pages, ...accepted]);
     if (unprocessable.length > 0) await this.insertUnprocessable(client, unprocessable);
     if (changes.length > 0) await this.insertChanges(client, changes);
-    if (pages.size > 0) await this.upsertPages(client, [...pages.values()]);
-    if (statuses.length > 0) await this.mergeStatuses(client, statuses);
-    if (accepted.length > 0) await this.markAccepted(client, accepted);
-    return {
-      unprocessable_event: unprocessable.length,
-      image_change: changes.length,
-      page_image_state: pages.size,
-      recommendation_status: statuses.length,
-    };
+    if (pages.length > 0) await this.upsertPages(client, pages);
+    if (statuses.length > 0) await this.mergeStatuses(client, statuses, accepted);
   }
 
   /**
@@ -405,50 +447,12 @@ export class RecommendationStore {
     );
   }
 
-  private async mergeStatuses(client: PoolClient, incoming: StatusRow[]): Promise<void> {
-    // Fold the batch first (ON CONFLICT cannot touch a row twice; the precedence is order-independent), then
-    // let the upsert merge each winner with the stored row: it replaces it only when it wins, so the stored
-    // row stays on a loss or a tie (idempotent duplicate), also when another transaction wrote it meanwhile.
-    const winners = new Map<string, StatusRow>();
-    for (const row of incoming) {
-      const key = statusKey(row);
-      winners.set(key, nextStatus(winners.get(key) ?? null, row));
-    }
-    const rows = [...winners.values()];
-    rows.sort((a, b) => byText(a.wiki, b.wiki) || a.pageId - b.pageId || byText(a.image, b.image));
-    // The rows go as one JSON parameter, serialised natively from the row objects as they are: pg's encoding
-    // of one text array per column built strings element by element and was the largest allocation per event.
-    // Event times (ms) become timestamps exactly, by interval arithmetic, so the SQL comparison of event_dt
-    // sees the same values `compareObservations` would.
-    await this.query(
-      client,
-      `INSERT INTO recommendation_status AS s (wiki, page_id, image, status, reasons, source, event_dt, rev_id, event_id, updated_at)
-       SELECT r.wiki, r."pageId", r.image, r.status, r.reasons, r.source,
-              'epoch'::timestamptz + r."eventTime" * interval '1 millisecond', r."revId", r."eventId", now()
-         FROM json_to_recordset($1::json)
-              AS r(wiki text, "pageId" bigint, image text, status text, reasons text[], source text, "eventTime" bigint, "revId" bigint, "eventId" text)
-       ON CONFLICT (wiki, page_id, image) DO UPDATE SET
-              status = excluded.status, reasons = excluded.reasons, source = excluded.source, event_dt = excluded.event_dt,
-              rev_id = excluded.rev_id, event_id = excluded.event_id, updated_at = excluded.updated_at
-        WHERE ${INCOMING_WINS}`,
-      [jsonParameter(rows)],
-    );
-  }
-
-  /** An accepted suggestion marks the image's addition (past or future) and the page as illustrated through it. */
-  private async markAccepted(client: PoolClient, rows: StatusRow[]): Promise<void> {
-    rows.sort((a, b) => byText(a.wiki, b.wiki) || a.pageId - b.pageId || byText(a.image, b.image));
-    const params = [rows.map((r) => r.wiki), rows.map((r) => r.pageId), rows.map((r) => r.image)];
-    await this.query(
-      client,
-      `WITH k AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) AS k(wiki, page_id, image)),
-            changes AS (
-              UPDATE image_change c SET by_suggestion = true FROM k
-               WHERE c.wiki = k.wiki AND c.page_id = k.page_id AND c.image = k.image AND c.change = 'added' AND NOT c.by_suggestion)
-       UPDATE page_image_state p SET illustrated_by_suggestion = true FROM k
-        WHERE p.wiki = k.wiki AND p.page_id = k.page_id AND k.image = ANY (p.images) AND p.illustrated_by_suggestion IS NOT TRUE`,
-      params,
-    );
+  /**
+   * The statuses of the batch and its acceptances, in one statement: `imagematching_merge_statuses` (migration
+   * 003) takes the acceptances' page locks, merges the statuses by precedence and marks the acceptances.
+   */
+  private async mergeStatuses(client: PoolClient, incoming: StatusRow[], accepted: StatusRow[]): Promise<void> {
+    await this.query(client, 'SELECT imagematching_merge_statuses($1::json, $2::json)', mergeStatusesParameters(incoming, accepted));
   }
 }
 

@@ -118,7 +118,7 @@ describe('by_suggestion between two router processes', () => {
         return (await waiting(edit.pid)).blockers.includes(block.pid);
       });
       accepting = track(accept.store.write({ feedback: feedback(pageId, 'accepted', 1) }));
-      // Without the page lock the acceptance commits now, its markAccepted missing the uncommitted 'added' row; with it,
+      // Without the page lock the acceptance commits now, its acceptance marks missing the uncommitted 'added' row; with it,
       // the acceptance waits for the edit's advisory lock before its first row statement.
       await until('the acceptance to commit or to wait for the advisory lock the edit holds', async () => {
         if (accepting!.settled) return true;
@@ -154,7 +154,7 @@ describe('by_suggestion between two router processes', () => {
       });
       editing = track(edit.store.write({ revision: revision(pageId, 20, [IMAGE], []) }));
       // Without the page lock the edit inserts its image_change and page rows (the acceptance is not committed: no
-      // by_suggestion) and then queues for the same status row behind the acceptance, whose markAccepted will not see
+      // by_suggestion) and then queues for the same status row behind the acceptance, whose acceptance marks will not see
       // the edit's uncommitted rows; with it, the edit waits for the acceptance's advisory lock before any row.
       await until('the edit to wait for a lock', async () => {
         if (editing!.settled) return true;

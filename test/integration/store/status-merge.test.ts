@@ -72,7 +72,7 @@ function statusRow(pageId: number, index: number, o: Observation): StatusRow {
   };
 }
 
-/** Feedback goes in as feedback (also exercises markAccepted), the other rows as a revision's status rows. */
+/** Feedback goes in as feedback (also exercises the acceptance marks), the other rows as a revision's status rows. */
 function writeItem(row: StatusRow): WriteItem {
   if (row.source === 'mediawiki.image_suggestions_feedback') {
     const { revId: _revId, ...feedback } = row;

@@ -1,6 +1,8 @@
 // The status state machine, as a table: current observation × incoming observation → the one kept.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { PAGE_LOCK_CLASS } from '../../../lib/store/recommendations.ts';
 import { nextStatus, precedenceKeySql, STATUSES, type StatusObservation, type RecommendationStatus } from '../../../lib/store/status-precedence.ts';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');
@@ -61,5 +63,11 @@ describe('status precedence', () => {
     for (const status of STATUSES) assert.equal(sql.split(`WHEN '${status}' THEN`).length - 1, 2, status);
     assert.match(sql, /excluded\.event_dt, coalesce\(excluded\.rev_id, 0\)/);
     assert.throws(() => precedenceKeySql("s; DROP TABLE x"), /not a plain SQL alias/);
+  });
+
+  test('the status function of migration 003 uses this precedence and the store\'s page lock class', () => {
+    const migration = readFileSync(new URL('../../../lib/store/migrations/003_merge_statuses_function.sql', import.meta.url), 'utf8');
+    assert.ok(migration.includes(`WHERE ${precedenceKeySql('excluded')} > ${precedenceKeySql('s')};`), 'the ON CONFLICT condition is the rendered precedence');
+    assert.ok(migration.includes(`pg_advisory_xact_lock(${PAGE_LOCK_CLASS}, locks.k)`), 'the page locks are those of lockPages');
   });
 });
