@@ -345,7 +345,8 @@ export class RecommendationStore {
     // pages whose image_change or page_image_state rows are written, and pages with an accepted status (only
     // feedback accepts; the status function marks it, insertChanges' EXISTS reads a stored one). lockPages
     // dedupes; the status function takes the acceptances' locks again, which this transaction already holds.
-    if (changes.length > 0 || pages.length > 0) await this.lockPages(client, [...changes, ...pages, ...accepted]);
+    const locked = [...changes, ...pages, ...accepted];
+    if (locked.length > 0) await this.lockPages(client, locked);
     if (unprocessable.length > 0) await this.insertUnprocessable(client, unprocessable);
     if (changes.length > 0) await this.insertChanges(client, changes);
     if (pages.length > 0) await this.upsertPages(client, pages);
