@@ -37,9 +37,8 @@
 // transaction that has `accepted` statuses or writes page_image_state or image_change rows first takes a
 // transaction-scoped advisory lock per (wiki, page_id) it touches (`lockPages`, the first statement after
 // BEGIN, or the first statement of the status function for feedback alone; all keys in one statement, in
-// sorted order). Of two such transactions on one page, the later one waits
-// for the earlier one's COMMIT before any other statement, and under READ COMMITTED each later statement takes
-// a fresh snapshot, so it sees the earlier one's rows: the acceptance marks flag the committed 'added' row, or the
+// sorted order). Of two such transactions on one page, the later one waits for the earlier one's COMMIT before
+// any other statement, and under READ COMMITTED each later statement takes a fresh snapshot, so it sees the earlier one's rows: the acceptance marks flag the committed 'added' row, or the
 // EXISTS finds the committed acceptance. Deadlock-free: all advisory locks of a transaction are taken, in one
 // global order, before any row lock, so a transaction waiting for an advisory lock holds no row lock and only
 // smaller advisory keys; transactions that take none (only non-accepted statuses or unprocessable events, the
@@ -91,7 +90,19 @@ const ATTEMPTS_ON_CONFLICT = 3;
  * it apart from other two-int users. Arbitrary and constant ("imagematching-router page locks"); every router
  * process must use the same value.
  */
-export const PAGE_LOCK_CLASS = 0x1a6e_7a7d;
+const PAGE_LOCK_CLASS = 0x1a6e_7a7d;
+
+/**
+ * The select list and FROM of the page-lock statement over the JSON rows `{wiki, pageId}` of `json` (see lockPages).
+ * Migration 003's status function runs the same text over its `accepted` argument (a unit test keeps them equal):
+ * every process must lock a page under the same key.
+ */
+export function pageLocksSql(json: string): string {
+  return `pg_advisory_xact_lock(${PAGE_LOCK_CLASS}, locks.k)
+     FROM (SELECT DISTINCT hashtext(u.wiki || ':' || u."pageId"::text) AS k
+             FROM json_to_recordset(${json}) AS u(wiki text, "pageId" bigint)
+            ORDER BY k) AS locks`;
+}
 
 /** Write transactions allowed to overlap. */
 const WRITES_IN_FLIGHT = 2;
@@ -366,15 +377,9 @@ export class RecommendationStore {
    * since equal pages always hash equal.
    */
   private async lockPages(client: PoolClient, pages: Array<{ wiki: string; pageId: number }>): Promise<void> {
-    await this.query(
-      client,
-      `SELECT pg_advisory_xact_lock(${PAGE_LOCK_CLASS}, locks.k)
-         FROM (SELECT DISTINCT hashtext(u.wiki || ':' || u.page_id::text) AS k
-                 FROM unnest($1::text[], $2::bigint[]) AS u(wiki, page_id)
-                ORDER BY k) AS locks`,
-      [pages.map((p) => p.wiki), pages.map((p) => p.pageId)],
-    );
+    await this.query(client, `SELECT ${pageLocksSql('$1::json')}`, [jsonParameter(pages.map(({ wiki, pageId }) => ({ wiki, pageId })))]);
   }
+
 
   private async insertUnprocessable(client: PoolClient, rows: UnprocessableRow[]): Promise<void> {
     rows.sort((a, b) => byText(a.wiki, b.wiki) || byText(a.ref, b.ref));

@@ -2,7 +2,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PAGE_LOCK_CLASS } from '../../../lib/store/recommendations.ts';
+import { pageLocksSql } from '../../../lib/store/recommendations.ts';
 import { nextStatus, precedenceKeySql, STATUSES, type StatusObservation, type RecommendationStatus } from '../../../lib/store/status-precedence.ts';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');
@@ -65,9 +65,10 @@ describe('status precedence', () => {
     assert.throws(() => precedenceKeySql("s; DROP TABLE x"), /not a plain SQL alias/);
   });
 
-  test('the status function of migration 003 uses this precedence and the store\'s page lock class', () => {
+  test('the status function of migration 003 uses this precedence and the store\'s page locks', () => {
     const migration = readFileSync(new URL('../../../lib/store/migrations/003_merge_statuses_function.sql', import.meta.url), 'utf8');
     assert.ok(migration.includes(`WHERE ${precedenceKeySql('excluded')} > ${precedenceKeySql('s')};`), 'the ON CONFLICT condition is the rendered precedence');
-    assert.ok(migration.includes(`pg_advisory_xact_lock(${PAGE_LOCK_CLASS}, locks.k)`), 'the page locks are those of lockPages');
+    const spaced = (sql: string) => sql.replace(/\s+/g, ' ');
+    assert.ok(spaced(migration).includes(spaced(`PERFORM ${pageLocksSql('accepted')};`)), 'the page locks are those of lockPages');
   });
 });
