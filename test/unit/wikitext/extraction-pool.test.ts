@@ -21,22 +21,28 @@ const texts: Array<[string, typeof en]> = [
   ['', en],
 ];
 
+/** Runs `use` with a pool of `size` threads of `workerUrl` (the real worker by default), closed afterwards. */
+async function withPool(size: number, workerUrl: URL | undefined, use: (pool: ExtractionPool) => Promise<void>): Promise<void> {
+  const pool = new ExtractionPool(size, workerUrl);
+  try {
+    await use(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
 describe('ExtractionPool', () => {
   test('answers what extractImages answers, for texts sent together and one by one', async () => {
-    const pool = new ExtractionPool(2);
-    try {
+    await withPool(2, undefined, async (pool) => {
       const expected = texts.map(([text, names]) => extractImages(text, names));
       assert.ok(expected[0]!.length > 0 && expected[1]!.includes('Köln_Dom.jpg'), 'the fixtures embed images');
       assert.deepEqual(await Promise.all(texts.map(([text, names]) => pool.extract(text, names))), expected);
       for (const [index, [text, names]] of texts.entries()) assert.deepEqual(await pool.extract(text, names), expected[index]);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   test('a thread that dies fails its texts as retriable, and the next text starts a new thread', async () => {
-    const pool = new ExtractionPool(1, scripted);
-    try {
+    await withPool(1, scripted, async (pool) => {
       const [crashed, alongside] = await Promise.allSettled([pool.extract('crash', en), pool.extract('A.jpg', en)]);
       for (const outcome of [crashed, alongside]) {
         assert.equal(outcome.status, 'rejected');
@@ -44,22 +50,17 @@ describe('ExtractionPool', () => {
         assert.match(outcome.reason.message, /exited with code 3/);
       }
       assert.deepEqual(await pool.extract('B.jpg', en), ['B.jpg']);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   test('an extraction error fails only its own text, and not as retriable', async () => {
-    const pool = new ExtractionPool(1, scripted);
-    try {
+    await withPool(1, scripted, async (pool) => {
       const [bad, good] = await Promise.allSettled([pool.extract('bad', en), pool.extract('C.jpg', en)]);
       assert.equal(bad.status, 'rejected');
       assert.ok(!(bad.reason instanceof TransientError));
       assert.equal(bad.reason.message, 'scripted failure');
       assert.deepEqual(good.status === 'fulfilled' && good.value, ['C.jpg']);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   test('closing fails the texts still waiting and any sent later as retriable', async () => {
