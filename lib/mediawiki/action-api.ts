@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import type { MediaWikiConfig } from '../config/schema.ts';
 import { PermanentError, TransientError } from '../errors.ts';
 import { isHostAllowed } from '../handlers/host-allowlist.ts';
-import { interpretApiResponse } from './api-response.ts';
+import { interpretApiResponse, type ApiOutcome } from './api-response.ts';
 import { responseText } from './response-text.ts';
 import type { IoObserver } from '../engine/observer.ts';
 
@@ -41,6 +41,21 @@ export function apiUrlFor(settings: Pick<ApiSettings, 'api_url' | 'allowed_domai
   return new URL(settings.api_url.replaceAll('{domain}', domain));
 }
 
+/** An answer as received: what interpretApiResponse reads, with the bytes still undecoded. */
+export interface RawApiAnswer {
+  /** `domain action`, for error messages. */
+  where: string;
+  status: number;
+  retryAfter: string | undefined;
+  bytes: Uint8Array;
+}
+
+/** The error a failed outcome stands for: transient ones keep the API's requested wait. */
+export function apiFailure(where: string, outcome: Exclude<ApiOutcome, { kind: 'ok' }>): PermanentError | TransientError {
+  if (outcome.kind === 'permanent') return new PermanentError(`mediawiki: ${where}: ${outcome.message}`);
+  return new TransientError(`mediawiki: ${where}: ${outcome.message}`, outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs });
+}
+
 export class ActionApi {
   private readonly agent: Agent;
   private readonly slots: Semaphore;
@@ -63,7 +78,18 @@ export class ActionApi {
   }
 
   /** GET the API with `params` (plus maxlag); resolves to the JSON answer or throws a RouterError. */
-  get(params: Record<string, string>): Promise<Record<string, unknown>> {
+  async get(params: Record<string, string>): Promise<Record<string, unknown>> {
+    const answer = await this.getRaw(params);
+    const outcome = interpretApiResponse({ status: answer.status, retryAfter: answer.retryAfter, body: responseText(answer.bytes) });
+    if (outcome.kind === 'ok') return outcome.json;
+    throw apiFailure(answer.where, outcome);
+  }
+
+  /**
+   * GET the API with `params` (plus maxlag) and resolve to the answer as received, for callers that read it
+   * elsewhere (an extraction thread); only a failed request (network, timeout) throws, as a TransientError.
+   */
+  getRaw(params: Record<string, string>): Promise<RawApiAnswer> {
     const url = apiUrlFor(this.settings, this.domain);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     // Non-ASCII as \uXXXX escapes: the answer then decodes as Latin-1, several times faster than UTF-8.
@@ -72,16 +98,13 @@ export class ActionApi {
     return this.slots.use(() => this.send(url));
   }
 
-  private async send(url: URL): Promise<Record<string, unknown>> {
+  private async send(url: URL): Promise<RawApiAnswer> {
     this.requests += 1;
     const where = `${this.domain} ${url.searchParams.get('action') ?? ''}`;
     const started = performance.now();
     const revids = url.searchParams.get('revids');
     const report = (code: number | null) =>
       this.observer?.apiRequest(this.domain, code, (performance.now() - started) / 1000, revids ? revids.split('|').length : undefined);
-    let status: number;
-    let body: string;
-    let retryAfter: string | undefined;
     try {
       const response = await request(url, {
         method: 'GET',
@@ -94,19 +117,14 @@ export class ActionApi {
         },
         signal: AbortSignal.timeout(this.settings.timeout_ms),
       });
-      status = response.statusCode;
       const header = response.headers['retry-after'];
-      retryAfter = Array.isArray(header) ? header[0] : header;
-      body = responseText(await response.body.bytes());
+      const bytes = await response.body.bytes();
+      report(response.statusCode);
+      return { where, status: response.statusCode, retryAfter: Array.isArray(header) ? header[0] : header, bytes };
     } catch (err) {
       report(null);
       throw new TransientError(`mediawiki: ${where} request failed: ${(err as Error).message}`, { cause: err });
     }
-    report(status);
-    const outcome = interpretApiResponse({ status, retryAfter, body });
-    if (outcome.kind === 'ok') return outcome.json;
-    if (outcome.kind === 'permanent') throw new PermanentError(`mediawiki: ${where}: ${outcome.message}`);
-    throw new TransientError(`mediawiki: ${where}: ${outcome.message}`, outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs });
   }
 
   async close(): Promise<void> {
