@@ -1,33 +1,51 @@
 // Runs extractImages on worker threads, so the scan of large texts uses another core instead of the event loop
 // that also polls Kafka, writes to PostgreSQL and serves the admin API. Same answers as calling it directly.
+// A thread takes texts, or whole revisions answers as bytes (moved, not copied), which it decodes, parses and
+// scans itself, so those texts never reach the event loop's heap (readRevisionImages).
 import { Worker } from 'node:worker_threads';
 import { TransientError } from '../errors.ts';
+import { readRevisionImages, type RevisionImagesOutcome, type RevisionsAnswer } from '../mediawiki/revision-images.ts';
 import { SharedResources } from '../shared-resource.ts';
 import { extractImages } from './extract-images.ts';
 import type { FileNamespaceNames } from './siteinfo.ts';
 
-export interface ExtractionRequest {
-  id: number;
-  text: string;
-  names: FileNamespaceNames;
-}
+export type ExtractionRequest =
+  | { id: number; text: string; names: FileNamespaceNames }
+  | { id: number; answer: RevisionsAnswer; requested: readonly number[]; names: FileNamespaceNames };
 
-export type ExtractionReply = { id: number; images: string[] } | { id: number; error: string };
+export type ExtractionReply = { id: number; images: string[] } | { id: number; outcome: RevisionImagesOutcome } | { id: number; error: string };
 
 /** Extracts images from wikitext: in the calling thread, or on an ExtractionPool's threads. */
 export interface ImageExtractor {
   extract(text: string, names: FileNamespaceNames): Promise<string[]>;
+  /** readRevisionImages of a revisions answer; the answer's bytes may be moved to a thread (unusable after). */
+  readRevisions(answer: RevisionsAnswer, requested: readonly number[], names: FileNamespaceNames): Promise<RevisionImagesOutcome>;
 }
 
 /** Extraction in the calling thread (`extract_threads: 0`). */
 export const inThreadExtractor: ImageExtractor = {
   extract: async (text, names) => extractImages(text, names),
+  readRevisions: async (answer, requested, names) => readRevisionImages(answer, requested, names),
 };
 
 interface Pending {
-  resolve: (images: string[]) => void;
+  resolve: (value: string[] | RevisionImagesOutcome) => void;
   reject: (err: Error) => void;
 }
+
+/** The buffers a request can move instead of copy: an answer's bytes when they own their whole ArrayBuffer. */
+function movable(request: ExtractionRequest): ArrayBuffer[] {
+  if (!('answer' in request)) return [];
+  const { bytes } = request.answer;
+  // Small Buffers share Node's pool: moving one would take its neighbours' memory away, so those are copied.
+  // An empty buffer (or one already moved) is copied too: postMessage drops a message that moves a moved one.
+  const whole = bytes.byteOffset === 0 && bytes.byteLength > 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  return whole ? [bytes.buffer as ArrayBuffer] : [];
+}
+
+// A thread keeps nothing between messages: a small young generation (V8's default grows to 16 MB per semi-space)
+// cut the router's peak RSS by 60-75 MB with one thread at the same throughput (docs/performance.md).
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 class ExtractionThread {
   readonly pending = new Map<number, Pending>();
@@ -42,15 +60,15 @@ class ExtractionThread {
   private spawn(): Worker {
     // From the TypeScript sources the thread needs tsx's loader as well; the compiled build runs as is.
     const worker = this.url.pathname.endsWith('.ts')
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.url.href)}); })`, { eval: true })
-      : new Worker(this.url);
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.url.href)}); })`, { eval: true, resourceLimits: THREAD_LIMITS })
+      : new Worker(this.url, { resourceLimits: THREAD_LIMITS });
     worker.on('message', (replies: ExtractionReply[]) => {
       for (const reply of replies) {
         const pending = this.pending.get(reply.id);
         if (pending === undefined) continue;
         this.pending.delete(reply.id);
         if ('error' in reply) pending.reject(new Error(reply.error));
-        else pending.resolve(reply.images);
+        else pending.resolve('images' in reply ? reply.images : reply.outcome);
       }
       // An idle thread must not keep the process alive; one with texts to answer must.
       if (this.pending.size === 0) worker.unref();
@@ -89,7 +107,18 @@ class ExtractionThread {
     if (this.queued.length === 0) return;
     const batch = this.queued.splice(0);
     // The thread died since these were queued: fail() already rejected them.
-    if (this.worker !== null) this.worker.postMessage(batch);
+    if (this.worker === null) return;
+    try {
+      this.worker.postMessage(batch, [...new Set(batch.flatMap(movable))]);
+    } catch (err) {
+      // Not sendable (an answer whose bytes were already moved): fail these requests, not the process.
+      for (const { id } of batch) {
+        const pending = this.pending.get(id);
+        this.pending.delete(id);
+        pending?.reject(new TransientError(`image extraction: the request could not be sent: ${(err as Error).message}`, { cause: err }));
+      }
+      if (this.pending.size === 0) this.worker.unref();
+    }
   };
 
   async close(): Promise<void> {
@@ -114,10 +143,18 @@ export class ExtractionPool implements ImageExtractor {
   }
 
   extract(text: string, names: FileNamespaceNames): Promise<string[]> {
+    return this.send((id) => ({ id, text, names })) as Promise<string[]>;
+  }
+
+  readRevisions(answer: RevisionsAnswer, requested: readonly number[], names: FileNamespaceNames): Promise<RevisionImagesOutcome> {
+    return this.send((id) => ({ id, answer, requested, names })) as Promise<RevisionImagesOutcome>;
+  }
+
+  private send(request: (id: number) => ExtractionRequest): Promise<string[] | RevisionImagesOutcome> {
     let thread = this.threads[0]!;
     for (const other of this.threads) if (other.pending.size < thread.pending.size) thread = other;
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => thread.send({ id, text, names }, { resolve, reject }));
+    const built = request(this.nextId++);
+    return new Promise((resolve, reject) => thread.send(built, { resolve, reject }));
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,8 @@
-// The body of an extraction worker thread (see extraction-pool.ts): extracts images from each batch of texts it
-// is sent and answers with one message holding the names of each, or the error message where extraction threw.
+// The body of an extraction worker thread (see extraction-pool.ts): extracts images from each batch of texts and
+// revisions answers it is sent and answers with one message holding the names of each text, the lookups of each
+// answer, or the error message where extraction threw.
 import { parentPort } from 'node:worker_threads';
+import { readRevisionImages } from '../mediawiki/revision-images.ts';
 import { extractImages } from './extract-images.ts';
 import type { ExtractionReply, ExtractionRequest } from './extraction-pool.ts';
 import type { FileNamespaceNames } from './siteinfo.ts';
@@ -19,9 +21,11 @@ function interned(names: FileNamespaceNames): FileNamespaceNames {
   return known;
 }
 
-function extractOne({ id, text, names }: ExtractionRequest): ExtractionReply {
+function extractOne(request: ExtractionRequest): ExtractionReply {
+  const { id, names } = request;
   try {
-    return { id, images: extractImages(text, interned(names)) };
+    if ('answer' in request) return { id, outcome: readRevisionImages(request.answer, request.requested, interned(names)) };
+    return { id, images: extractImages(request.text, interned(names)) };
   } catch (err) {
     return { id, error: err instanceof Error ? err.message : String(err) };
   }
