@@ -5,15 +5,23 @@
 // Unavailable text (unknown id, revision-deleted or suppressed) is a result, not an error: the revision
 // cannot become available by retrying, and dead-lettering routine rev-deletions would bury real failures.
 // Later steps see `unavailable` and record the revision in `unprocessable_event` instead of its images.
+//
+// With `images: true` the step returns the revisions' image lists instead of their texts: each API answer goes
+// as bytes to the extraction threads (`wikitext.extract_threads`), which decode, parse and scan it, so neither
+// the answers nor the texts reach the event loop; with no threads the same happens in the event loop.
 import { Type } from '@sinclair/typebox';
 import { TransientError } from '../errors.ts';
-import { acquireGateway } from '../mediawiki/client.ts';
+import { acquireGateway, type MediaWikiGateway } from '../mediawiki/client.ts';
 import { apiUrlFor } from '../mediawiki/action-api.ts';
 import { readRevisionEvent, type RevisionEventFields } from '../mediawiki/revision-event.ts';
+import type { RevisionImagesLookup } from '../mediawiki/revision-images.ts';
 import type { RevisionLookup } from '../mediawiki/revisions.ts';
 import { storeFor } from '../store/recommendations.ts';
+import { acquireExtractor, type ImageExtractor } from '../wikitext/extraction-pool.ts';
+import type { FileNamespaceNames } from '../wikitext/siteinfo.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { HandlerEnvironment } from './environment.ts';
+import { NamespacesOption, namespaceNamesFor } from './namespace-names.ts';
 
 const Options = Type.Object(
   {
@@ -21,28 +29,47 @@ const Options = Type.Object(
       default: true,
       description: 'Take the parent image set from page_image_state when the stored revision is the parent (saves one fetch)',
     }),
+    images: Type.Boolean({
+      default: false,
+      description: 'Return the image lists of the texts instead of the texts, read from the API answers on the extraction threads',
+    }),
+    namespaces: { ...NamespacesOption, description: 'With images: the File namespace names to extract with (as image_diff namespaces)' },
   },
   { additionalProperties: false },
 );
 
 export type Unavailable = 'revision_missing' | 'revision_hidden';
 
-/** The event's fields, plus the texts (or why they are unavailable). */
+/** The event's fields, plus the texts or their images (or why they are unavailable). */
 export interface FetchedRevisions extends Omit<RevisionEventFields, 'text'> {
-  /** The revision's wikitext; null when unavailable. */
+  /** The revision's wikitext; null when unavailable or fetched as images. */
   text: string | null;
-  /** The parent's wikitext; null when unavailable or the page was created; undefined when not fetched. */
+  /** The revision's images when fetched with `images: true` (absent when unavailable: see `unavailable`). */
+  images?: string[];
+  /** The parent's wikitext; null when unavailable or the page was created; undefined when not fetched as text. */
   parentText: string | null | undefined;
-  /** The parent's images from stored state, when that made fetching the parent unnecessary. */
+  /** The parent's images: from stored state, when that made fetching the parent unnecessary, or fetched as images. */
   parentImages?: string[];
   unavailable: Unavailable | null;
   parentUnavailable: Unavailable | null;
 }
 
-function textOf(lookup: RevisionLookup, domain: string): { text: string | null; unavailable: Unavailable | null; timestamp?: string | null } {
+interface Content {
+  text: string | null;
+  /** Present when fetched as images and available. */
+  images?: string[];
+  unavailable: Unavailable | null;
+  timestamp?: string | null;
+}
+
+function contentOf(lookup: RevisionLookup | RevisionImagesLookup, domain: string): Content {
   switch (lookup.kind) {
     case 'found':
-      return { text: lookup.text, unavailable: null, timestamp: lookup.timestamp };
+      return 'images' in lookup
+        ? { text: null, images: lookup.images, unavailable: null, timestamp: lookup.timestamp }
+        : { text: lookup.text, unavailable: null, timestamp: lookup.timestamp };
+    case 'failed':
+      throw new Error(`${lookup.message} (revision ${lookup.revId} of ${domain})`);
     case 'missing':
       return { text: null, unavailable: 'revision_missing' };
     case 'hidden':
@@ -58,6 +85,7 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
   options: Options,
   create(options, env) {
     const { gateway, release } = acquireGateway(env.config.mediawiki, env.io);
+    const extraction = options.images ? acquireExtractor(env.config.wikitext.extract_threads) : null;
     const store = options.use_stored_parent && env.pool ? storeFor(env.pool, undefined, env.io) : null;
     return {
       async run(ctx) {
@@ -69,13 +97,15 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
           if (stored && stored.revId === event.parentRevId) parentImages = stored.images;
         }
         const needParent = event.parentRevId !== null && parentImages === undefined;
+        const fetch = extraction ? imagesFetcher(gateway, extraction.extractor, await namespaceNamesFor(options.namespaces, gateway, event, ctx.log)) : textFetcher(gateway);
         // Both ids go to the batcher in the same tick, so they share a request.
         const [revision, parent] = await Promise.all([
-          event.text === undefined ? gateway.revision(event.domain, event.revId) : Promise.resolve(undefined),
-          needParent ? gateway.revision(event.domain, event.parentRevId!) : Promise.resolve(undefined),
+          event.text === undefined ? fetch.revision(event.domain, event.revId) : fetch.carried(event.text),
+          needParent ? fetch.revision(event.domain, event.parentRevId!) : Promise.resolve(undefined),
         ]);
-        const current = revision ? textOf(revision, event.domain) : { text: event.text ?? null, unavailable: null };
-        const previous = parent ? textOf(parent, event.domain) : undefined;
+        const current = contentOf(revision, event.domain);
+        const previous = parent ? contentOf(parent, event.domain) : undefined;
+        if (previous?.images) parentImages = previous.images;
         const result: FetchedRevisions = {
           wiki: event.wiki,
           domain: event.domain,
@@ -88,7 +118,8 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
           comment: event.comment,
           isRevert: event.isRevert,
           text: current.text,
-          parentText: event.parentRevId === null ? null : previous?.text,
+          ...(current.images === undefined ? {} : { images: current.images }),
+          parentText: event.parentRevId === null ? null : (previous?.text ?? (previous?.unavailable ? null : undefined)),
           ...(parentImages === undefined ? {} : { parentImages }),
           unavailable: current.unavailable,
           parentUnavailable: previous?.unavailable ?? null,
@@ -98,7 +129,32 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
         if (result.unavailable) ctx.log.info({ wiki: event.wiki, revId: event.revId, reason: result.unavailable }, 'revision text unavailable');
         return { result };
       },
-      close: release,
+      close: async () => {
+        await Promise.all([release(), extraction?.release()]);
+      },
     };
   },
 };
+
+/** How one event's texts are looked up: as texts, or as image lists; `carried` is the text the event brought. */
+interface Fetcher {
+  revision(domain: string, revId: number): Promise<RevisionLookup | RevisionImagesLookup>;
+  carried(text: string): Promise<RevisionLookup | RevisionImagesLookup>;
+}
+
+// The lookup of a text an event carried: what the API would have answered for it.
+const carriedLookup = { kind: 'found', revId: 0, parentId: null, pageId: 0, title: '', namespace: 0, timestamp: null } as const;
+
+function textFetcher(gateway: MediaWikiGateway): Fetcher {
+  return {
+    revision: (domain, revId) => gateway.revision(domain, revId),
+    carried: async (text) => ({ ...carriedLookup, text }),
+  };
+}
+
+function imagesFetcher(gateway: MediaWikiGateway, extractor: ImageExtractor, names: FileNamespaceNames): Fetcher {
+  return {
+    revision: (domain, revId) => gateway.revisionImages(domain, revId, names, extractor),
+    carried: async (text) => ({ ...carriedLookup, images: await extractor.extract(text, names) }),
+  };
+}

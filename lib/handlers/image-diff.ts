@@ -1,5 +1,6 @@
 // `image_diff`: the images of the revision and of its parent (extractImages with the wiki's namespace
-// names), what the edit added and removed, and whether it came from the Android "add image" task.
+// names, or the lists fetch_revisions extracted with `images: true`), what the edit added and removed, and
+// whether it came from the Android "add image" task.
 //
 // Reverts need no special case: a rollback that drops an image yields it in `removed`, as any edit would.
 // `stop_when_unchanged` ends the chain for revisions whose image set did not change, so a following
@@ -10,19 +11,17 @@ import { acquireGateway } from '../mediawiki/client.ts';
 import { suggestionTag } from '../mediawiki/revision-event.ts';
 import { acquireExtractor, inThreadExtractor, type ImageExtractor } from '../wikitext/extraction-pool.ts';
 import { diffImages } from '../wikitext/image-diff.ts';
-import { defaultNamespaceNames, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
+import type { FileNamespaceNames } from '../wikitext/siteinfo.ts';
 import type { PageImageChange } from '../store/revision-rows.ts';
 import type { FetchedRevisions } from './fetch-revisions.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { HandlerEnvironment } from './environment.ts';
+import { NamespacesOption, namespaceNamesFor } from './namespace-names.ts';
 
 const Options = Type.Object(
   {
     from: Type.String({ default: 'fetch_revisions', description: 'Name of the step whose result holds the texts' }),
-    namespaces: Type.Union([Type.Literal('bundled'), Type.Literal('siteinfo')], {
-      default: 'bundled',
-      description: 'File namespace names: bundled defaults per wiki, or the wiki siteinfo (cached for a day, defaults on failure)',
-    }),
+    namespaces: NamespacesOption,
     stop_when_unchanged: Type.Boolean({ default: false, description: 'End the chain (successfully) when no image was added or removed' }),
   },
   { additionalProperties: false },
@@ -35,7 +34,10 @@ export async function diffRevision(fetched: FetchedRevisions, names: FileNamespa
   else if (fetched.parentImages !== undefined) parentImages = fetched.parentImages;
   else if (typeof fetched.parentText === 'string') parentImages = extractor.extract(fetched.parentText, names);
   else parentImages = undefined; // the parent's text is hidden or missing: its images are unknown
-  const [images, parent] = await Promise.all([fetched.text === null ? null : extractor.extract(fetched.text, names), parentImages]);
+  let ownImages: Promise<string[]> | string[] | null;
+  if (fetched.images !== undefined) ownImages = fetched.images; // fetched as images
+  else ownImages = fetched.text === null ? null : extractor.extract(fetched.text, names);
+  const [images, parent] = await Promise.all([ownImages, parentImages]);
   const parentKnown = parent !== undefined;
   const diff = images !== null && parentKnown ? diffImages(parent ?? null, images) : { added: [], removed: [] };
   const tag = suggestionTag(fetched.comment);
@@ -66,7 +68,7 @@ export const imageDiffHandler: HandlerDefinition<typeof Options, HandlerEnvironm
   description: 'Images added and removed by a revision (from fetch_revisions), with the current image set.',
   options: Options,
   create(options, env) {
-    const gateway = options.namespaces === 'siteinfo' ? acquireGateway(env.config.mediawiki, env.io) : null;
+    const gateway = acquireGateway(env.config.mediawiki, env.io);
     const extraction = acquireExtractor(env.config.wikitext.extract_threads);
     return {
       async run(ctx) {
@@ -74,16 +76,12 @@ export const imageDiffHandler: HandlerDefinition<typeof Options, HandlerEnvironm
         if (!fetched || typeof fetched !== 'object' || !('revId' in fetched)) {
           throw new PermanentError(`image_diff: no result of step "${options.from}" (put fetch_revisions before image_diff)`);
         }
-        const names = gateway
-          ? await gateway.gateway
-              .endpoint(fetched.domain)
-              .namespaceNames(fetched.wiki, (err) => ctx.log.warn({ err: err.message, domain: fetched.domain }, 'siteinfo failed; using bundled names'))
-          : defaultNamespaceNames(fetched.wiki);
+        const names = await namespaceNamesFor(options.namespaces, gateway.gateway, fetched, ctx.log);
         const change = await diffRevision(fetched, names, extraction.extractor);
         return { result: change, ...(options.stop_when_unchanged && !change.changed ? { stop: true } : {}) };
       },
       close: async () => {
-        await Promise.all([gateway?.release(), extraction.release()]);
+        await Promise.all([gateway.release(), extraction.release()]);
       },
     };
   },

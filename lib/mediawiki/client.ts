@@ -1,10 +1,12 @@
 // The process-wide MediaWiki gateway: per wiki domain one ActionApi plus batchers that merge the revision
 // and title look-ups of concurrent events into requests of up to `batch_size` ids, and a siteinfo cache.
 import type { MediaWikiConfig } from '../config/schema.ts';
-import { ActionApi } from './action-api.ts';
+import { ActionApi, apiFailure } from './action-api.ts';
 import type { IoObserver } from '../engine/observer.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 import { parseRevisions, revisionsQuery, type RevisionLookup } from './revisions.ts';
+import type { RevisionImagesLookup } from './revision-images.ts';
+import type { ImageExtractor } from '../wikitext/extraction-pool.ts';
 import { parseTitles, titlesQuery, type TitleLookup } from './titles.ts';
 import { defaultNamespaceNames, namespaceNamesFromSiteinfo, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
 import { SharedResources } from '../shared-resource.ts';
@@ -17,22 +19,49 @@ class WikiEndpoint {
   readonly api: ActionApi;
   readonly revisions: MicroBatcher<number, RevisionLookup>;
   readonly titles: MicroBatcher<string, TitleLookup>;
+  /** Image-list look-ups, one batcher per set of namespace names (their JSON) they are extracted with. */
+  private readonly revisionImageBatchers = new Map<string, MicroBatcher<number, RevisionImagesLookup>>();
   private siteinfo: { names: FileNamespaceNames; at: number } | null = null;
   private siteinfoLoading: Promise<FileNamespaceNames> | null = null;
+  private readonly batch: { maxSize: number; lingerMs: number; maxInFlight: number };
 
   constructor(domain: string, settings: MediaWikiConfig) {
     this.api = new ActionApi(domain, settings);
-    const batch = { maxSize: settings.batch_size, lingerMs: settings.batch_linger_ms, maxInFlight: settings.max_concurrency_per_domain };
-    this.revisions = new MicroBatcher({ ...batch, flush: (ids) => this.fetchRevisions(ids) });
-    this.titles = new MicroBatcher({ ...batch, flush: (titles) => this.fetchTitles(titles) });
+    this.batch = { maxSize: settings.batch_size, lingerMs: settings.batch_linger_ms, maxInFlight: settings.max_concurrency_per_domain };
+    this.revisions = new MicroBatcher({ ...this.batch, flush: (ids) => this.fetchRevisions(ids, async (ask) => parseRevisions(await this.api.get(revisionsQuery(ask)), ask)) });
+    this.titles = new MicroBatcher({ ...this.batch, flush: (titles) => this.fetchTitles(titles) });
   }
 
-  private async fetchRevisions(ids: number[]): Promise<RevisionLookup[]> {
+  /**
+   * The images of revision `revId` (extracted with `names` by `extractor`, which reads the whole answer), batched
+   * like `revisions`. Every step of one router passes the extractor of the same `wikitext` settings.
+   */
+  revisionImages(revId: number, names: FileNamespaceNames, extractor: ImageExtractor): Promise<RevisionImagesLookup> {
+    const key = JSON.stringify(names);
+    let batcher = this.revisionImageBatchers.get(key);
+    if (batcher === undefined) {
+      batcher = new MicroBatcher({
+        ...this.batch,
+        flush: (ids) =>
+          this.fetchRevisions(ids, async (ask) => {
+            const answer = await this.api.getRaw(revisionsQuery(ask));
+            const outcome = await extractor.readRevisions(answer, ask, names);
+            if (outcome.kind !== 'ok') throw apiFailure(answer.where, outcome);
+            return outcome.lookups;
+          }),
+      });
+      this.revisionImageBatchers.set(key, batcher);
+    }
+    return batcher.submit(revId);
+  }
+
+  /** One look-up per id of `ids`: `fetchRound` asks for a set of ids; revisions it leaves out for size are asked again. */
+  private async fetchRevisions<L extends { kind: string; revId: number }>(ids: number[], fetchRound: (ask: number[]) => Promise<L[]>): Promise<Array<L | { kind: 'incomplete'; revId: number }>> {
     const unique = [...new Set(ids)];
-    const found = new Map<number, RevisionLookup>();
+    const found = new Map<number, L | { kind: 'incomplete'; revId: number }>();
     let ask = unique;
     for (let round = 0; ask.length > 0 && round <= MAX_FOLLOW_UPS; round++) {
-      const lookups = parseRevisions(await this.api.get(revisionsQuery(ask)), ask);
+      const lookups = await fetchRound(ask);
       for (const lookup of lookups) if (lookup.kind !== 'incomplete' || round === MAX_FOLLOW_UPS) found.set(lookup.revId, lookup);
       const next = lookups.filter((l) => l.kind === 'incomplete').map((l) => l.revId);
       // No progress means the API cannot return this text at all: do not spin.
@@ -73,7 +102,7 @@ class WikiEndpoint {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.revisions.idle(), this.titles.idle()]);
+    await Promise.all([this.revisions.idle(), this.titles.idle(), ...[...this.revisionImageBatchers.values()].map((b) => b.idle())]);
     await this.api.close();
   }
 }
@@ -97,6 +126,11 @@ export class MediaWikiGateway {
 
   revision(domain: string, revId: number): Promise<RevisionLookup> {
     return this.endpoint(domain).revisions.submit(revId);
+  }
+
+  /** The images of a revision instead of its text (see WikiEndpoint.revisionImages). */
+  revisionImages(domain: string, revId: number, names: FileNamespaceNames, extractor: ImageExtractor): Promise<RevisionImagesLookup> {
+    return this.endpoint(domain).revisionImages(revId, names, extractor);
   }
 
   page(domain: string, title: string): Promise<TitleLookup> {

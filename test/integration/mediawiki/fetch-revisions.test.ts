@@ -14,6 +14,9 @@ import { PermanentError, TransientError } from '../../../lib/errors.ts';
 import { createPool, type Pool } from '../../../lib/store/pool.ts';
 import { migrate } from '../../../lib/store/migrate.ts';
 import { createTestDatabase } from '../../helpers/services.ts';
+import type { PageImageChange } from '../../../lib/store/revision-rows.ts';
+import { extractImages } from '../../../lib/wikitext/extract-images.ts';
+import { defaultNamespaceNames } from '../../../lib/wikitext/siteinfo.ts';
 import { FakeMediaWiki } from '../../helpers/mediawiki-server.ts';
 
 function environment(api: FakeMediaWiki, pool?: Pool, extra = ''): HandlerEnvironment {
@@ -64,7 +67,7 @@ describe('fetch_revisions against a local Action API', () => {
     api = new FakeMediaWiki();
     await api.start();
     seed(api);
-    step = fetchRevisionsHandler.create({ use_stored_parent: false }, environment(api));
+    step = fetchRevisionsHandler.create({ use_stored_parent: false, images: false, namespaces: 'bundled' }, environment(api));
   });
   afterEach(async () => {
     await step.close?.();
@@ -169,6 +172,185 @@ describe('fetch_revisions against a local Action API', () => {
   });
 });
 
+const contentChangeEvent = (text: string) => ({
+  meta: { domain: 'en.wikipedia.org', dt: '2024-01-01T00:00:00Z', stream: 'mediawiki.page_content_change.v1' },
+  wiki_id: 'enwiki',
+  page_change_kind: 'edit',
+  page: { page_id: 1, page_title: 'Page_1', namespace_id: 0 },
+  revision: { rev_id: 11, rev_parent_id: 10, rev_dt: '2024-01-01T00:00:00Z', content_slots: { main: { content_model: 'wikitext', content_body: text } } },
+});
+
+const enNames = defaultNamespaceNames('enwiki');
+
+for (const threads of [0, 1]) {
+  describe(`fetch_revisions with images: true (extract_threads: ${threads})`, () => {
+    let api: FakeMediaWiki;
+    let step: Step;
+    const env = () => environment(api, undefined, `wikitext: {extract_threads: ${threads}}`);
+
+    beforeEach(async () => {
+      api = new FakeMediaWiki();
+      await api.start();
+      seed(api);
+      step = fetchRevisionsHandler.create({ use_stored_parent: false, images: true, namespaces: 'bundled' }, env());
+    });
+    afterEach(async () => {
+      await step.close?.();
+      await api.stop();
+    });
+
+    test('200 revision events cost 8 API requests, and carry the images of both texts instead of the texts', async () => {
+      const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => step.run(ctx(revisionEvent(i + 1, (i + 1) * 10 + 1, (i + 1) * 10)))));
+      assert.equal(api.requests.length, 8, '400 revisions in batches of 50, as for texts');
+      const asked = api.requests.flatMap((r) => r.params.get('revids')!.split('|').map(Number));
+      assert.equal(new Set(asked).size, 400);
+      assert.ok(api.requests.every((r) => r.params.get('ascii') === '1' && r.params.get('rvprop') === 'ids|timestamp|content'));
+      const first = outcomes[0]!.result as FetchedRevisions;
+      assert.deepEqual(first.images, ['Base_1.jpg', 'New_1.jpg']);
+      assert.deepEqual(first.parentImages, ['Base_1.jpg']);
+      assert.equal(first.text, null);
+      assert.ok('parentText' in first && first.parentText === undefined, 'the parent was fetched as images, not as text');
+      assert.equal(first.revTimestamp, '2024-01-01T00:00:00Z');
+      for (const [i, outcome] of outcomes.entries()) {
+        const result = outcome!.result as FetchedRevisions;
+        const p = i + 1;
+        assert.deepEqual(result.images, extractImages(api.revisions.get(p * 10 + 1)!.text!, enNames), `page ${p}`);
+        assert.deepEqual(result.parentImages, extractImages(api.revisions.get(p * 10)!.text!, enNames), `page ${p}`);
+        assert.equal(result.unavailable, null);
+        assert.equal(result.parentUnavailable, null);
+      }
+      assert.deepEqual((outcomes[199]!.result as FetchedRevisions).images, ['Base_200.jpg', 'New_200.jpg']);
+    });
+
+    test('a page creation fetches only its revision: no parent text and no parent images', async () => {
+      const outcome = await step.run(ctx(revisionEvent(1, 10, null)));
+      const result = outcome!.result as FetchedRevisions;
+      assert.deepEqual(result.images, ['Base_1.jpg']);
+      assert.equal(result.text, null);
+      assert.equal(result.parentText, null);
+      assert.ok(!('parentImages' in result));
+      assert.equal(api.requests.length, 1);
+      assert.equal(api.requests[0]!.params.get('revids'), '10');
+    });
+
+    test('a page_content_change event fetches only the parent and extracts the text it carries', async () => {
+      const outcome = await step.run(ctx(contentChangeEvent('[[File:Inline.jpg]] [[Image:Second one.png|thumb]]')));
+      const result = outcome!.result as FetchedRevisions;
+      assert.deepEqual(result.images, ['Inline.jpg', 'Second_one.png']);
+      assert.deepEqual(result.parentImages, ['Base_1.jpg']);
+      assert.equal(result.text, null);
+      assert.equal(result.parentText, undefined);
+      assert.equal(api.requests.length, 1);
+      assert.equal(api.requests[0]!.params.get('revids'), '10');
+    });
+
+    test('an unknown or hidden revision is unavailable and has no images; an unavailable parent has null parentText', async () => {
+      api.addRevision({ revId: 5001, pageId: 500, title: 'Hidden', parentId: 10, timestamp: '2024-01-01T00:00:00Z', text: null });
+      api.addRevision({ revId: 5002, pageId: 500, title: 'Hidden', parentId: 5001, timestamp: '2024-01-02T00:00:00Z', text: '[[File:After.jpg]]' });
+      const [unknown, hidden, afterHidden] = await Promise.all([
+        step.run(ctx(revisionEvent(999, 99999, 99998))),
+        step.run(ctx(revisionEvent(500, 5001, 10))),
+        step.run(ctx(revisionEvent(500, 5002, 5001))),
+      ]);
+      const u = unknown!.result as FetchedRevisions;
+      assert.equal(u.unavailable, 'revision_missing');
+      assert.equal(u.parentUnavailable, 'revision_missing');
+      assert.ok(!('images' in u) && !('parentImages' in u));
+      assert.equal(u.parentText, null);
+      const h = hidden!.result as FetchedRevisions;
+      assert.equal(h.unavailable, 'revision_hidden');
+      assert.ok(!('images' in h));
+      assert.equal(h.text, null);
+      assert.deepEqual(h.parentImages, ['Base_1.jpg']);
+      const a = afterHidden!.result as FetchedRevisions;
+      assert.equal(a.unavailable, null);
+      assert.deepEqual(a.images, ['After.jpg']);
+      assert.equal(a.parentUnavailable, 'revision_hidden');
+      assert.equal(a.parentText, null);
+      assert.ok(!('parentImages' in a));
+      assert.equal(api.requests.length, 1);
+    });
+
+    test('HTTP 503 and 429 are transient, 404 and unknown API errors permanent, a non-JSON body transient', async () => {
+      api.failures.push(
+        { status: 503 },
+        { status: 429, headers: { 'retry-after': '1' } },
+        { status: 404 },
+        { body: { error: { code: 'badvalue', info: 'x' } } },
+        { status: 200, body: '<html>proxy error</html>' },
+      );
+      await assert.rejects(step.run(ctx(revisionEvent(1, 11, 10))), (err: unknown) => err instanceof TransientError && /HTTP 503/.test(err.message));
+      await assert.rejects(step.run(ctx(revisionEvent(1, 11, 10))), (err: unknown) => err instanceof TransientError && err.retryAfterMs === 1000);
+      await assert.rejects(step.run(ctx(revisionEvent(1, 11, 10))), (err: unknown) => err instanceof PermanentError && /HTTP 404/.test(err.message));
+      await assert.rejects(step.run(ctx(revisionEvent(1, 11, 10))), (err: unknown) => err instanceof PermanentError && /badvalue/.test(err.message));
+      await assert.rejects(step.run(ctx(revisionEvent(1, 11, 10))), (err: unknown) => err instanceof TransientError && /not JSON/.test(err.message));
+      const recovered = await step.run(ctx(revisionEvent(1, 11, 10)));
+      assert.deepEqual((recovered!.result as FetchedRevisions).images, ['Base_1.jpg', 'New_1.jpg']);
+    });
+
+    test('a maxlag error is transient and carries the wait the API asked for', async () => {
+      api.failures.push({ status: 200, headers: { 'retry-after': '3' }, body: { error: { code: 'maxlag', info: 'Waiting for db: 6 seconds lagged', lag: 6 } } });
+      await assert.rejects(step.run(ctx(revisionEvent(1, 11, 10))), (err: unknown) => err instanceof TransientError && err.retryAfterMs === 3000);
+      const retried = await step.run(ctx(revisionEvent(1, 11, 10)));
+      assert.deepEqual((retried!.result as FetchedRevisions).parentImages, ['Base_1.jpg']);
+    });
+
+    test('revisions the API leaves out for size reasons are asked for again', async () => {
+      api.contentLimit = 30;
+      const outcomes = await Promise.all(Array.from({ length: 25 }, (_, i) => step.run(ctx(revisionEvent(i + 1, (i + 1) * 10 + 1, (i + 1) * 10)))));
+      assert.equal(api.requests.length, 2);
+      assert.equal(api.requests[1]!.params.get('revids')!.split('|').length, 20, 'the 20 left out, asked again');
+      for (const [i, outcome] of outcomes.entries()) {
+        const result = outcome!.result as FetchedRevisions;
+        assert.deepEqual([result.images, result.parentImages], [[`Base_${i + 1}.jpg`, `New_${i + 1}.jpg`], [`Base_${i + 1}.jpg`]]);
+      }
+    });
+
+    test('image_diff after images: true gives the same page image changes as after fetching texts', async () => {
+      const textStep = fetchRevisionsHandler.create({ use_stored_parent: false, images: false, namespaces: 'bundled' }, env());
+      const diff = imageDiffHandler.create({ from: 'fetch_revisions', namespaces: 'bundled', stop_when_unchanged: false }, env());
+      const changeAfter = async (fetch: Step, message: Record<string, unknown>): Promise<PageImageChange> => {
+        const c = ctx(message);
+        (c.results as Record<string, unknown>).fetch_revisions = (await fetch.run(c))!.result;
+        return (await diff.run(c))!.result as PageImageChange;
+      };
+      try {
+        const de = '[[Datei:Köln Dom.jpg|mini|Der [[Kölner Dom]]]] 東京 😀 {{Infobox|Bild = Zürich.png}} [[Fichier:Été.png]]';
+        api.addRevision({ revId: 7001, pageId: 700, title: 'Köln', parentId: null, timestamp: '2024-01-01T00:00:00Z', text: de });
+        api.addRevision({ revId: 7002, pageId: 700, title: 'Köln', parentId: 7001, timestamp: '2024-01-02T00:00:00Z', text: `${de.replace('Zürich.png', 'Zürich Straße.png')} [[Bild:Ærø.svg]]` });
+        api.addRevision({ revId: 5001, pageId: 500, title: 'Hidden', parentId: 10, timestamp: '2024-01-01T00:00:00Z', text: null });
+        const dewiki = (revId: number, parent: number | null) => ({ ...revisionEvent(700, revId, parent, 'de.wikipedia.org'), database: 'dewiki' });
+        const messages: Array<Record<string, unknown>> = [
+          ...Array.from({ length: 20 }, (_, i) => revisionEvent(i + 1, (i + 1) * 10 + 1, (i + 1) * 10)),
+          ...Array.from({ length: 5 }, (_, i) => revisionEvent(i + 21, (i + 21) * 10, null)),
+          contentChangeEvent('[[File:Inline.jpg]]'),
+          revisionEvent(500, 5001, 10),
+          revisionEvent(999, 99999, 99998),
+          dewiki(7001, null),
+          dewiki(7002, 7001),
+        ];
+        const fromTexts = await Promise.all(messages.map((m) => changeAfter(textStep, m)));
+        const fromImages = await Promise.all(messages.map((m) => changeAfter(step, m)));
+        assert.deepEqual(fromImages, fromTexts);
+        assert.deepEqual(fromImages[0]!.added, ['New_1.jpg']);
+        assert.deepEqual(fromImages[20]!.added, ['Base_21.jpg']);
+        assert.deepEqual([fromImages[25]!.added, fromImages[25]!.removed], [['Inline.jpg'], ['Base_1.jpg']]);
+        assert.equal(fromImages[26]!.unavailable, 'revision_hidden');
+        const koeln = fromImages.at(-1)!;
+        assert.deepEqual([koeln.added, koeln.removed], [['Zürich_Straße.png', 'Ærø.svg'], ['Zürich.png']]);
+        assert.ok(koeln.images!.includes('Köln_Dom.jpg'), String(koeln.images));
+        // A server that ignores ascii=1 and answers raw UTF-8: the same changes.
+        api.honoursAscii = false;
+        const raw = await Promise.all([dewiki(7001, null), dewiki(7002, 7001)].map((m) => changeAfter(step, m)));
+        assert.deepEqual(raw, fromTexts.slice(-2));
+      } finally {
+        await textStep.close?.();
+        await diff.close?.();
+      }
+    });
+  });
+}
+
 describe('the stored parent shortcut and resolve_page with the real PostgreSQL', () => {
   let api: FakeMediaWiki;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -190,7 +372,7 @@ describe('the stored parent shortcut and resolve_page with the real PostgreSQL',
 
   test('once a page state is stored, the next edit fetches only its own revision', async () => {
     const env = environment(api, pool);
-    const fetch = fetchRevisionsHandler.create({ use_stored_parent: true }, env);
+    const fetch = fetchRevisionsHandler.create({ use_stored_parent: true, images: false, namespaces: 'bundled' }, env);
     const diff = imageDiffHandler.create({ from: 'fetch_revisions', namespaces: 'bundled', stop_when_unchanged: false }, env);
     const record = recordPageImagesHandler.create({ from: 'image_diff', stop_when_unchanged: false }, env);
     const chain = async (message: Record<string, unknown>) => {

@@ -1,0 +1,24 @@
+// Which File and Media namespace names a step extracts images with: the option both `fetch_revisions`
+// (`images: true`) and `image_diff` take, and its resolution per wiki.
+import { Type } from '@sinclair/typebox';
+import type { Logger } from '../log.ts';
+import type { MediaWikiGateway } from '../mediawiki/client.ts';
+import { defaultNamespaceNames, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
+
+export const NamespacesOption = Type.Union([Type.Literal('bundled'), Type.Literal('siteinfo')], {
+  default: 'bundled',
+  description: 'File namespace names: bundled defaults per wiki, or the wiki siteinfo (cached for a day, defaults on failure)',
+});
+
+/** The names for `wiki` at `domain`: bundled, or from the wiki's siteinfo through `gateway` (bundled when it fails). */
+export function namespaceNamesFor(
+  mode: 'bundled' | 'siteinfo',
+  gateway: MediaWikiGateway,
+  page: { wiki: string; domain: string },
+  log: Logger,
+): FileNamespaceNames | Promise<FileNamespaceNames> {
+  if (mode === 'bundled') return defaultNamespaceNames(page.wiki);
+  return gateway
+    .endpoint(page.domain)
+    .namespaceNames(page.wiki, (err) => log.warn({ err: err.message, domain: page.domain }, 'siteinfo failed; using bundled names'));
+}
