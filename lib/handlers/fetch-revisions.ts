@@ -10,7 +10,7 @@
 // as bytes to the extraction threads (`wikitext.extract_threads`), which decode, parse and scan it, so neither
 // the answers nor the texts reach the event loop; with no threads the same happens in the event loop.
 import { Type } from '@sinclair/typebox';
-import { TransientError } from '../errors.ts';
+import { PermanentError, TransientError } from '../errors.ts';
 import { acquireGateway, type MediaWikiGateway } from '../mediawiki/client.ts';
 import { apiUrlFor } from '../mediawiki/action-api.ts';
 import { readRevisionEvent, type RevisionEventFields } from '../mediawiki/revision-event.ts';
@@ -69,7 +69,8 @@ function contentOf(lookup: RevisionLookup | RevisionImagesLookup, domain: string
         ? { text: null, images: lookup.images, unavailable: null, timestamp: lookup.timestamp }
         : { text: lookup.text, unavailable: null, timestamp: lookup.timestamp };
     case 'failed':
-      throw new Error(`${lookup.message} (revision ${lookup.revId} of ${domain})`);
+      // The same text fails the same way every time: dead-letter this event with the reason, not its batch.
+      throw new PermanentError(`${lookup.message} (revision ${lookup.revId} of ${domain})`);
     case 'missing':
       return { text: null, unavailable: 'revision_missing' };
     case 'hidden':
@@ -81,7 +82,7 @@ function contentOf(lookup: RevisionLookup | RevisionImagesLookup, domain: string
 
 export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
   name: 'fetch_revisions',
-  description: "Fetch the wikitext of the event's revision and its parent (batched per wiki; stored parent images reused).",
+  description: "Fetch the wikitext of the event's revision and its parent, or their image lists (batched per wiki; stored parent images reused).",
   options: Options,
   create(options, env) {
     const { gateway, release } = acquireGateway(env.config.mediawiki, env.io);
