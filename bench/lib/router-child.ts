@@ -51,6 +51,7 @@ const observer: EngineObserver = {
 //   kafka_stats=1         logs librdkafka's per-partition rxmsgs at stop (with BENCH_CONFIG setting
 //                         kafka.consumer statistics.interval.ms): messages fetched from the broker vs consumed
 //   log_no_redact=1       a pino logger without the redact paths (each per-event child re-parses them)
+//   memory_trace=1        logs process.memoryUsage() (MB) every second: where RSS beyond the V8 heap goes
 const experiments = new Map(
   (process.env.BENCH_EXPERIMENTS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]),
 );
@@ -89,6 +90,13 @@ if (inspector) {
 }
 
 const fetched = new Map<string, number>();
+if (experiments.has('memory_trace')) {
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(`memory_trace rss=${mb(m.rss)} heap_total=${mb(m.heapTotal)} heap_used=${mb(m.heapUsed)} external=${mb(m.external)} array_buffers=${mb(m.arrayBuffers)}\n`);
+  }, 1000).unref();
+}
 if (experiments.has('kafka_stats')) {
   afterConnect(KafkaConsumerClient, 'consumer', (consumer) =>
     consumer.on('event.stats', (event: { message: string }) => {
