@@ -20,7 +20,7 @@ class WikiEndpoint {
   readonly revisions: MicroBatcher<number, RevisionLookup>;
   readonly titles: MicroBatcher<string, TitleLookup>;
   /** Image-list look-ups, one batcher per set of namespace names (their JSON) they are extracted with. */
-  private readonly revisionImageBatchers = new Map<string, MicroBatcher<number, RevisionImagesLookup>>();
+  private readonly revisionImageBatchers = new Map<string, { extractor: ImageExtractor; batcher: MicroBatcher<number, RevisionImagesLookup> }>();
   private siteinfo: { names: FileNamespaceNames; at: number } | null = null;
   private siteinfoLoading: Promise<FileNamespaceNames> | null = null;
   private readonly batch: { maxSize: number; lingerMs: number; maxInFlight: number };
@@ -34,13 +34,14 @@ class WikiEndpoint {
 
   /**
    * The images of revision `revId` (extracted with `names` by `extractor`, which reads the whole answer), batched
-   * like `revisions`. Every step of one router passes the extractor of the same `wikitext` settings.
+   * like `revisions`. The steps of one router share one extractor; a step started after it was closed brings a
+   * new one, and batches from then on use it.
    */
   revisionImages(revId: number, names: FileNamespaceNames, extractor: ImageExtractor): Promise<RevisionImagesLookup> {
     const key = JSON.stringify(names);
-    let batcher = this.revisionImageBatchers.get(key);
-    if (batcher === undefined) {
-      batcher = new MicroBatcher({
+    let entry = this.revisionImageBatchers.get(key);
+    if (entry === undefined || entry.extractor !== extractor) {
+      const batcher = new MicroBatcher<number, RevisionImagesLookup>({
         ...this.batch,
         flush: (ids) =>
           this.fetchRevisions(ids, async (ask) => {
@@ -50,9 +51,10 @@ class WikiEndpoint {
             return outcome.lookups;
           }),
       });
-      this.revisionImageBatchers.set(key, batcher);
+      entry = { extractor, batcher };
+      this.revisionImageBatchers.set(key, entry);
     }
-    return batcher.submit(revId);
+    return entry.batcher.submit(revId);
   }
 
   /** One look-up per id of `ids`: `fetchRound` asks for a set of ids; revisions it leaves out for size are asked again. */
@@ -102,7 +104,7 @@ class WikiEndpoint {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.revisions.idle(), this.titles.idle(), ...[...this.revisionImageBatchers.values()].map((b) => b.idle())]);
+    await Promise.all([this.revisions.idle(), this.titles.idle(), ...[...this.revisionImageBatchers.values()].map((e) => e.batcher.idle())]);
     await this.api.close();
   }
 }

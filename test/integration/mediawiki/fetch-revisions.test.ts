@@ -348,6 +348,28 @@ for (const threads of [0, 1]) {
         await diff.close?.();
       }
     });
+
+    test('a step started after the others closed their extractor works, while another step keeps the gateway open', async () => {
+      // Only this test's steps hold the extraction threads (they are shared per thread count).
+      await step.close?.();
+      step = { run: async () => undefined };
+      const environmentNow = env();
+      // resolve_page holds the same gateway throughout; the first images step's extractor is closed with it.
+      const resolve = resolvePageHandler.create({ title: '{{message.page_title}}', lang: '{{message.lang}}' }, environmentNow);
+      const first = fetchRevisionsHandler.create({ use_stored_parent: false, images: true, namespaces: 'bundled' }, environmentNow);
+      try {
+        assert.deepEqual(((await first.run(ctx(revisionEvent(1, 11, 10))))!.result as FetchedRevisions).images, ['Base_1.jpg', 'New_1.jpg']);
+        await first.close?.();
+        const second = fetchRevisionsHandler.create({ use_stored_parent: false, images: true, namespaces: 'bundled' }, environmentNow);
+        try {
+          assert.deepEqual(((await second.run(ctx(revisionEvent(2, 21, 20))))!.result as FetchedRevisions).images, ['Base_2.jpg', 'New_2.jpg']);
+        } finally {
+          await second.close?.();
+        }
+      } finally {
+        await resolve.close?.();
+      }
+    });
   });
 }
 
