@@ -52,6 +52,7 @@ const observer: EngineObserver = {
 //                         kafka.consumer statistics.interval.ms): messages fetched from the broker vs consumed
 //   log_no_redact=1       a pino logger without the redact paths (each per-event child re-parses them)
 //   memory_trace=1        logs process.memoryUsage() (MB) every second: where RSS beyond the V8 heap goes
+//   elu_trace=1           logs the event loop's utilisation over each second: whether the loop itself is the limit
 const experiments = new Map(
   (process.env.BENCH_EXPERIMENTS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]),
 );
@@ -95,6 +96,14 @@ if (experiments.has('memory_trace')) {
   setInterval(() => {
     const m = process.memoryUsage();
     process.stderr.write(`memory_trace rss=${mb(m.rss)} heap_total=${mb(m.heapTotal)} heap_used=${mb(m.heapUsed)} external=${mb(m.external)} array_buffers=${mb(m.arrayBuffers)}\n`);
+  }, 1000).unref();
+}
+if (experiments.has('elu_trace')) {
+  let last = performance.eventLoopUtilization();
+  setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    process.stderr.write(`elu_trace ${performance.eventLoopUtilization(now, last).utilization.toFixed(2)}\n`);
+    last = now;
   }, 1000).unref();
 }
 if (experiments.has('kafka_stats')) {
