@@ -153,7 +153,7 @@ function createSource(config: RouterConfig, rule: ResolvedRule, hooks: Rebalance
   const checkpointDir = join(config.source.state_dir, 'checkpoints');
   switch (config.source.type) {
     case 'kafka':
-      return new KafkaConsumerClient(consumerSettings(config.kafka, groupId), hooks, log);
+      return new KafkaConsumerClient(consumerSettings(config.kafka, groupId, rule.consumer), hooks, log);
     case 'file':
       return new FileSource({
         inputs: config.source.file.paths,

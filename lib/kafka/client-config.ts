@@ -1,10 +1,15 @@
 // Builds librdkafka configuration from the router's config: safe defaults first, then the operator's
-// pass-through settings from `kafka.consumer` / `kafka.producer`, which always win.
+// pass-through settings from `kafka.consumer` / `kafka.producer`, then a rule's own prefetch settings (`consumer`
+// in the rule file, limited to a few sizing keys by the rule schema), the most specific.
 import type { KafkaConfig } from '../config/schema.ts';
 
 export type LibrdkafkaSettings = Record<string, string | number | boolean>;
 
-export function consumerSettings(kafka: Pick<KafkaConfig, 'brokers' | 'client_id' | 'consumer'>, groupId: string): LibrdkafkaSettings {
+export function consumerSettings(
+  kafka: Pick<KafkaConfig, 'brokers' | 'client_id' | 'consumer'>,
+  groupId: string,
+  rule: Readonly<Record<string, number>> = {},
+): LibrdkafkaSettings {
   return {
     'metadata.broker.list': kafka.brokers,
     'client.id': kafka.client_id,
@@ -29,6 +34,7 @@ export function consumerSettings(kafka: Pick<KafkaConfig, 'brokers' | 'client_id
     'socket.keepalive.enable': true,
     'partition.assignment.strategy': 'cooperative-sticky',
     ...kafka.consumer,
+    ...rule,
   };
 }
 

@@ -42,6 +42,23 @@ export const RetrySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The librdkafka settings a rule may tune for its own consumer: how much it prefetches, nothing else (a rule file
+ * must not reach brokers, credentials or plugins). Merged over the router's defaults and `kafka.consumer`.
+ */
+export const RuleConsumerSchema = Type.Object(
+  {
+    'queued.max.messages.kbytes': Type.Optional(
+      Type.Integer({ minimum: 64, maximum: 1_048_576, description: 'Prefetched payload kept by librdkafka for this rule (KB, all partitions).' }),
+    ),
+    'queued.min.messages': Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Messages librdkafka tries to keep prefetched per partition.' })),
+    'max.partition.fetch.bytes': Type.Optional(
+      Type.Integer({ minimum: 1024, maximum: 104_857_600, description: 'Largest fetch per partition; librdkafka holds each response until its last message is consumed.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** One step: a single-key mapping `{handler_name: options}`; `options` is checked against the handler's schema. */
 export const StepSchema = Type.Record(Type.String(), Type.Unknown(), {
   minProperties: 1,
@@ -65,6 +82,7 @@ export const RuleSchema = Type.Object(
     key: Type.Optional(Type.String({ minLength: 1, default: RULE_DEFAULTS.key })),
     concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: RULE_DEFAULTS.concurrency })),
     retry: Type.Optional(RetrySchema),
+    consumer: Type.Optional(RuleConsumerSchema),
     enabled: Type.Optional(Type.Boolean({ default: RULE_DEFAULTS.enabled })),
     steps: Type.Array(StepSchema, { minItems: 1 }),
   },
@@ -76,6 +94,7 @@ export const RuleFileSchema = Type.Object({ rules: Type.Array(RuleSchema) }, { a
 export type Rule = Static<typeof RuleSchema>;
 export type RuleFile = Static<typeof RuleFileSchema>;
 export type RetryOptions = Static<typeof RetrySchema>;
+export type RuleConsumerSettings = Static<typeof RuleConsumerSchema>;
 
 export interface ResolvedRetry {
   inProcess: number;
@@ -109,6 +128,8 @@ export interface ResolvedRule {
   key: string;
   concurrency: number;
   retry: ResolvedRetry;
+  /** librdkafka settings of this rule's consumer (`{}`: the router's). */
+  consumer: RuleConsumerSettings;
   enabled: boolean;
   steps: ResolvedStep[];
   /** Where the rule was defined, when loaded from a file. */
@@ -144,6 +165,7 @@ export function normalizeRule(rule: Rule, source?: RuleLocation): ResolvedRule {
       delayMs: rule.retry?.delay_ms ?? RULE_DEFAULTS.retry.delay_ms,
       maxDelayMs: rule.retry?.max_delay_ms ?? RULE_DEFAULTS.retry.max_delay_ms,
     },
+    consumer: { ...rule.consumer },
     enabled: rule.enabled ?? RULE_DEFAULTS.enabled,
     steps: rule.steps.map((s, i) => {
       const handler = handlers[i]!;

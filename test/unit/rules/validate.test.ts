@@ -133,6 +133,15 @@ describe('validateRuleSources reports inline problems', () => {
       'rules:\n  - name: r\n    topics: []\n    steps: [log: {}]\n  - name: r\n    topics: [u]\n    steps: [log: {}]\n',
       ['inline.yaml:3:13: r.topics: must not be empty', 'inline.yaml:5:11: r.name: duplicate rule name "r" (first defined at inline.yaml:2:11)'],
     ],
+    [
+      'consumer settings a rule may not make, and one out of range',
+      "rules:\n  - name: r\n    topics: [t]\n    consumer: {plugin.library.paths: /tmp/x.so, bootstrap.servers: evil:9092, queued.max.messages.kbytes: 1}\n    steps: [log: {}]\n",
+      [
+        'inline.yaml:4:16: r.consumer["plugin.library.paths"]: unknown key "plugin.library.paths"',
+        'inline.yaml:4:49: r.consumer["bootstrap.servers"]: unknown key "bootstrap.servers"',
+        'inline.yaml:4:107: r.consumer["queued.max.messages.kbytes"]: must be >= 64',
+      ],
+    ],
     ['an unknown key with an unusual name', 'rules:\n  - name: r\n    topics: [t]\n    "odd key": 1\n    steps: [log: {}]\n', ['inline.yaml:4:5: r["odd key"]: unknown key "odd key"']],
   ];
   for (const [name, text, expected] of cases) {
@@ -168,6 +177,7 @@ describe('loadRules loads valid fixtures', () => {
       key: '{{message.database}}:{{message.page_id}}',
       concurrency: 50,
       retry: { inProcess: 2, limit: 3, delayMs: 1000, maxDelayMs: 300000 },
+      consumer: {},
       enabled: true,
       steps: [{ handler: 'log', name: 'log', options: { message: 'deleted {{message.page_title}}', level: 'info' } }],
       source: { file: `${dir}/valid/10-images.yaml`, line: 32, column: 5 },
