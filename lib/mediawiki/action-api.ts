@@ -4,8 +4,7 @@ import { Agent, request } from 'undici';
 import type { MediaWikiConfig } from '../config/schema.ts';
 import { PermanentError, TransientError } from '../errors.ts';
 import { isHostAllowed } from '../handlers/host-allowlist.ts';
-import { interpretApiResponse, type ApiOutcome } from './api-response.ts';
-import { responseText } from './response-text.ts';
+import { interpretApiAnswer, type ApiAnswerBytes, type ApiOutcome } from './api-response.ts';
 import type { IoObserver } from '../engine/observer.ts';
 
 /** Waits for one of `limit` slots; FIFO so a busy wiki cannot starve an early request. */
@@ -41,13 +40,9 @@ export function apiUrlFor(settings: Pick<ApiSettings, 'api_url' | 'allowed_domai
   return new URL(settings.api_url.replaceAll('{domain}', domain));
 }
 
-/** An answer as received: what interpretApiResponse reads, with the bytes still undecoded. */
-export interface RawApiAnswer {
-  /** `domain action`, for error messages. */
+/** An answer as received, the bytes still undecoded, and `domain action` for error messages. */
+export interface RawApiAnswer extends ApiAnswerBytes {
   where: string;
-  status: number;
-  retryAfter: string | undefined;
-  bytes: Uint8Array;
 }
 
 /** The error a failed outcome stands for: transient ones keep the API's requested wait. */
@@ -80,7 +75,7 @@ export class ActionApi {
   /** GET the API with `params` (plus maxlag); resolves to the JSON answer or throws a RouterError. */
   async get(params: Record<string, string>): Promise<Record<string, unknown>> {
     const answer = await this.getRaw(params);
-    const outcome = interpretApiResponse({ status: answer.status, retryAfter: answer.retryAfter, body: responseText(answer.bytes) });
+    const outcome = interpretApiAnswer(answer);
     if (outcome.kind === 'ok') return outcome.json;
     throw apiFailure(answer.where, outcome);
   }

@@ -1,10 +1,18 @@
 // Classifies a raw Action API answer (HTTP status, Retry-After, body) as usable JSON, a transient failure
 // worth retrying, or a permanent one. Pure, so every status and error code is covered by table tests.
+import { responseText } from './response-text.ts';
 
 export type ApiOutcome =
   | { kind: 'ok'; json: Record<string, unknown> }
   | { kind: 'transient'; message: string; retryAfterMs?: number }
   | { kind: 'permanent'; message: string };
+
+/** An answer's status, Retry-After header and undecoded body: what a request brings back, or crosses to a thread. */
+export interface ApiAnswerBytes {
+  status: number;
+  retryAfter: string | undefined;
+  bytes: Uint8Array;
+}
 
 export interface RawApiResponse {
   status: number;
@@ -60,4 +68,9 @@ export function interpretApiResponse(response: RawApiResponse): ApiOutcome {
     return { kind: 'transient', message, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
   }
   return { kind: 'ok', json: json as Record<string, unknown> };
+}
+
+/** interpretApiResponse of an answer still in bytes (decoded by responseText). */
+export function interpretApiAnswer(answer: ApiAnswerBytes): ApiOutcome {
+  return interpretApiResponse({ status: answer.status, retryAfter: answer.retryAfter, body: responseText(answer.bytes) });
 }

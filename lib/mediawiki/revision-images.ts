@@ -3,8 +3,7 @@
 // texts of up to a few hundred kilobytes each (fetch_revisions with `images: true`, docs/design-decisions.md).
 import { extractImages } from '../wikitext/extract-images.ts';
 import type { FileNamespaceNames } from '../wikitext/siteinfo.ts';
-import { interpretApiResponse } from './api-response.ts';
-import { responseText } from './response-text.ts';
+import { interpretApiAnswer, type ApiAnswerBytes, type ApiOutcome } from './api-response.ts';
 import { parseRevisions, type RevisionLookup } from './revisions.ts';
 
 type FoundRevision = Extract<RevisionLookup, { kind: 'found' }>;
@@ -17,17 +16,10 @@ export type RevisionImagesLookup =
   | { kind: 'failed'; revId: number; message: string };
 
 /** What an answer held: lookups in request order, or why the request failed (as interpretApiResponse says). */
-export type RevisionImagesOutcome =
-  | { kind: 'ok'; lookups: RevisionImagesLookup[] }
-  | { kind: 'transient'; message: string; retryAfterMs?: number }
-  | { kind: 'permanent'; message: string };
+export type RevisionImagesOutcome = { kind: 'ok'; lookups: RevisionImagesLookup[] } | Exclude<ApiOutcome, { kind: 'ok' }>;
 
 /** The part of a raw answer the reader needs (what crosses to an extraction thread). */
-export interface RevisionsAnswer {
-  status: number;
-  retryAfter: string | undefined;
-  bytes: Uint8Array;
-}
+export type RevisionsAnswer = ApiAnswerBytes;
 
 function withImages(lookup: RevisionLookup, names: FileNamespaceNames): RevisionImagesLookup {
   if (lookup.kind !== 'found') return lookup;
@@ -41,7 +33,7 @@ function withImages(lookup: RevisionLookup, names: FileNamespaceNames): Revision
 
 /** One lookup per id of `requested`, images extracted with `names`; or the failure the answer stands for. */
 export function readRevisionImages(answer: RevisionsAnswer, requested: readonly number[], names: FileNamespaceNames): RevisionImagesOutcome {
-  const outcome = interpretApiResponse({ status: answer.status, retryAfter: answer.retryAfter, body: responseText(answer.bytes) });
+  const outcome = interpretApiAnswer(answer);
   if (outcome.kind !== 'ok') return outcome;
   return { kind: 'ok', lookups: parseRevisions(outcome.json, requested).map((lookup) => withImages(lookup, names)) };
 }
