@@ -114,7 +114,7 @@ export const WikitextSchema = Type.Object(
       minimum: 0,
       maximum: 16,
       default: 0,
-      description: 'Worker threads that extract images from revision texts, off the event loop (0: in the event loop); worth it only with a spare core',
+      description: 'Worker threads that read revisions answers into image lists, or extract images from texts, off the event loop (0: in the event loop); worth it only with a spare core',
     }),
   },
   { additionalProperties: false, default: {} },
