@@ -65,13 +65,24 @@ function languageOf(wiki: string): string {
   return lang.replace(/_/g, '-');
 }
 
-/** Bundled namespace names for `wiki` (e.g. `dewiki`); unknown wikis get the canonical English names only. */
+// One frozen object per language: steps ask for every event, and stripNamespace caches its lookup per names array.
+const bundled = new Map<string, FileNamespaceNames>();
+
+/** Bundled namespace names for `wiki` (e.g. `dewiki`); unknown wikis get the canonical English names only. Frozen, shared. */
 export function defaultNamespaceNames(wiki: string): FileNamespaceNames {
-  const local = LOCALISED[languageOf(wiki)];
-  return {
-    file: unique([...(local?.file ?? []), ...CANONICAL_FILE]),
-    media: unique([...(local?.media ?? []), ...CANONICAL_MEDIA]),
-  };
+  const language = languageOf(wiki);
+  const local = LOCALISED[language];
+  // Unknown languages share one entry, so event data cannot grow the map.
+  const key = local ? language : '';
+  let names = bundled.get(key);
+  if (names === undefined) {
+    names = Object.freeze({
+      file: Object.freeze(unique([...(local?.file ?? []), ...CANONICAL_FILE])) as string[],
+      media: Object.freeze(unique([...(local?.media ?? []), ...CANONICAL_MEDIA])) as string[],
+    });
+    bundled.set(key, names);
+  }
+  return names;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -54,6 +54,15 @@ describe('defaultNamespaceNames', () => {
     const names = defaultNamespaceNames('itwiki');
     assert.equal(new Set(names.file).size, names.file.length);
   });
+
+  test('each language has one frozen object, shared by every caller; unknown wikis share one too', () => {
+    assert.equal(defaultNamespaceNames('dewiki'), defaultNamespaceNames('de'));
+    assert.notEqual(defaultNamespaceNames('dewiki'), defaultNamespaceNames('frwiki'));
+    assert.equal(defaultNamespaceNames('xxwiki'), defaultNamespaceNames('yywiki'));
+    const names = defaultNamespaceNames('dewiki');
+    assert.ok(Object.isFrozen(names) && Object.isFrozen(names.file) && Object.isFrozen(names.media));
+    assert.throws(() => names.file.push('Bild2'), TypeError);
+  });
 });
 
 describe('namespaceNamesFromSiteinfo', () => {
