@@ -104,7 +104,7 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
           event.text === undefined ? fetch.revision(event.domain, event.revId) : fetch.carried(event.text),
           needParent ? fetch.revision(event.domain, event.parentRevId!) : Promise.resolve(undefined),
         ]);
-        const current = contentOf(revision, event.domain);
+        const current = 'kind' in revision ? contentOf(revision, event.domain) : revision;
         const previous = parent ? contentOf(parent, event.domain) : undefined;
         if (previous?.images) parentImages = previous.images;
         const result: FetchedRevisions = {
@@ -115,7 +115,7 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
           namespace: event.namespace,
           revId: event.revId,
           parentRevId: event.parentRevId,
-          revTimestamp: event.revTimestamp ?? ('timestamp' in current ? (current.timestamp ?? null) : null),
+          revTimestamp: event.revTimestamp ?? current.timestamp ?? null,
           comment: event.comment,
           isRevert: event.isRevert,
           text: current.text,
@@ -137,25 +137,22 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
   },
 };
 
-/** How one event's texts are looked up: as texts, or as image lists; `carried` is the text the event brought. */
+/** How one event's texts are looked up: as texts, or as image lists; `carried` takes the text the event brought. */
 interface Fetcher {
   revision(domain: string, revId: number): Promise<RevisionLookup | RevisionImagesLookup>;
-  carried(text: string): Promise<RevisionLookup | RevisionImagesLookup>;
+  carried(text: string): Promise<Content>;
 }
-
-// The lookup of a text an event carried: what the API would have answered for it.
-const carriedLookup = { kind: 'found', revId: 0, parentId: null, pageId: 0, title: '', namespace: 0, timestamp: null } as const;
 
 function textFetcher(gateway: MediaWikiGateway): Fetcher {
   return {
     revision: (domain, revId) => gateway.revision(domain, revId),
-    carried: async (text) => ({ ...carriedLookup, text }),
+    carried: async (text) => ({ text, unavailable: null }),
   };
 }
 
 function imagesFetcher(gateway: MediaWikiGateway, extractor: ImageExtractor, names: FileNamespaceNames): Fetcher {
   return {
     revision: (domain, revId) => gateway.revisionImages(domain, revId, names, extractor),
-    carried: async (text) => ({ ...carriedLookup, images: await extractor.extract(text, names) }),
+    carried: async (text) => ({ text: null, images: await extractor.extract(text, names), unavailable: null }),
   };
 }
