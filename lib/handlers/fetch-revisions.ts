@@ -98,7 +98,7 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
           if (stored && stored.revId === event.parentRevId) parentImages = stored.images;
         }
         const needParent = event.parentRevId !== null && parentImages === undefined;
-        const fetch = extraction ? imagesFetcher(gateway, extraction.extractor, await namespaceNamesFor(options.namespaces, gateway, event, ctx.log)) : textFetcher(gateway);
+        const fetch = extraction ? imagesFetcher(gateway, extraction.extractor, await namespaceNamesFor(options.namespaces, gateway, event, ctx)) : textFetcher(gateway);
         // Both ids go to the batcher in the same tick, so they share a request.
         const [revision, parent] = await Promise.all([
           event.text === undefined ? fetch.revision(event.domain, event.revId) : fetch.carried(event.text),

@@ -76,7 +76,7 @@ export const imageDiffHandler: HandlerDefinition<typeof Options, HandlerEnvironm
         if (!fetched || typeof fetched !== 'object' || !('revId' in fetched)) {
           throw new PermanentError(`image_diff: no result of step "${options.from}" (put fetch_revisions before image_diff)`);
         }
-        const names = await namespaceNamesFor(options.namespaces, gateway.gateway, fetched, ctx.log);
+        const names = await namespaceNamesFor(options.namespaces, gateway.gateway, fetched, ctx);
         const change = await diffRevision(fetched, names, extraction.extractor);
         return { result: change, ...(options.stop_when_unchanged && !change.changed ? { stop: true } : {}) };
       },

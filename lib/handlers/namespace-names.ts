@@ -10,15 +10,18 @@ export const NamespacesOption = Type.Union([Type.Literal('bundled'), Type.Litera
   description: 'File namespace names: bundled defaults per wiki, or the wiki siteinfo (cached for a day, defaults on failure)',
 });
 
-/** The names for `wiki` at `domain`: bundled, or from the wiki's siteinfo through `gateway` (bundled when it fails). */
+/**
+ * The names for `wiki` at `domain`: bundled, or from the wiki's siteinfo through `gateway` (bundled when it fails).
+ * Takes the step's context rather than its logger: an event's logger is built on first use, and most never log.
+ */
 export function namespaceNamesFor(
   mode: 'bundled' | 'siteinfo',
   gateway: MediaWikiGateway,
   page: { wiki: string; domain: string },
-  log: Logger,
+  ctx: { readonly log: Logger },
 ): FileNamespaceNames | Promise<FileNamespaceNames> {
   if (mode === 'bundled') return defaultNamespaceNames(page.wiki);
   return gateway
     .endpoint(page.domain)
-    .namespaceNames(page.wiki, (err) => log.warn({ err: err.message, domain: page.domain }, 'siteinfo failed; using bundled names'));
+    .namespaceNames(page.wiki, (err) => ctx.log.warn({ err: err.message, domain: page.domain }, 'siteinfo failed; using bundled names'));
 }
