@@ -266,10 +266,12 @@ export class RecommendationStore {
   }
 
   private async readStates(keys: Array<{ wiki: string; pageId: number }>): Promise<Array<StoredPageState | null>> {
-    let rows: Array<{ wiki: string; page_id: string; rev_id: string; images: string[] }>;
+    // The images come back joined by '|', which no title may contain (the writes join them the same way): one
+    // native split instead of pg's character-by-character text[] parser, the larger share of a read's garbage.
+    let rows: Array<{ wiki: string; page_id: string; rev_id: string; images: string }>;
     try {
       ({ rows } = await this.pool.query(
-        `SELECT s.wiki, s.page_id, s.rev_id, s.images
+        `SELECT s.wiki, s.page_id, s.rev_id, array_to_string(s.images, '|') AS images
            FROM page_image_state s
            JOIN unnest($1::text[], $2::bigint[]) AS k(wiki, page_id) ON s.wiki = k.wiki AND s.page_id = k.page_id`,
         [keys.map((k) => k.wiki), keys.map((k) => k.pageId)],
@@ -280,7 +282,7 @@ export class RecommendationStore {
     const byKey = new Map(rows.map((r) => [pageKey({ wiki: r.wiki, pageId: Number(r.page_id) }), r]));
     return keys.map((k) => {
       const r = byKey.get(pageKey(k));
-      return r ? { wiki: r.wiki, pageId: Number(r.page_id), revId: Number(r.rev_id), images: r.images } : null;
+      return r ? { wiki: r.wiki, pageId: Number(r.page_id), revId: Number(r.rev_id), images: r.images === '' ? [] : r.images.split('|') } : null;
     });
   }
 

@@ -49,6 +49,16 @@ for (const backend of STORE_BACKENDS) describe(`recommendation store on the ${ba
     ]);
   });
 
+  test('a stored page state reads back as written: its images (stored sorted), none as an empty list, an unknown page as null', async () => {
+    const images = ['Zebra.jpg', 'A_b,c.png', 'Ünïcode_😀.svg', 'Quote_"x".jpg'];
+    await Promise.all([store.write({ revision: revision(21, 210, images, null) }), store.write({ revision: revision(22, 220, [], null) })]);
+    assert.deepEqual(await Promise.all([store.pageState('enwiki', 21), store.pageState('enwiki', 22), store.pageState('enwiki', 23)]), [
+      { wiki: 'enwiki', pageId: 21, revId: 210, images: [...images].sort() },
+      { wiki: 'enwiki', pageId: 22, revId: 220, images: [] },
+      null,
+    ]);
+  });
+
   test('an older revision arriving after a newer one does not move the page state back', async () => {
     await store.write({ revision: revision(1, 12, ['C.jpg'], ['A.jpg']) });
     await store.write({ revision: revision(1, 11, ['A.jpg'], []) });
