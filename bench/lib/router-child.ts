@@ -5,6 +5,7 @@ import { loadConfigFile } from '../../lib/config/load.ts';
 import { pino } from 'pino';
 import { createLogger } from '../../lib/log.ts';
 import { Router } from '../../lib/engine/router.ts';
+import { applyHeapGrowth } from '../../lib/cli/heap-growth.ts';
 import { KafkaConsumerClient } from '../../lib/kafka/consumer.ts';
 import { KafkaProducer } from '../../lib/kafka/producer.ts';
 import { noopObserver, type EngineObserver, type EventOutcome } from '../../lib/engine/observer.ts';
@@ -121,6 +122,8 @@ const { config } = loadConfigFile(configFile);
 const log = experiments.has('log_no_redact')
   ? pino({ level: config.log.level })
   : createLogger(config.log.level as Parameters<typeof createLogger>[0]);
+// As `run` does: the bench measures the production memory settings (--node-flags overrides them).
+applyHeapGrowth(config.memory.heap_growth_percent);
 const router = await Router.start(config, { log, observer });
 
 function report(): void {

@@ -156,6 +156,7 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(process.env.BENCH_EXPERIMENTS ? { experiments: process.env.BENCH_EXPERIMENTS } : {}),
       ...(process.env.BENCH_CONFIG ? { config_overrides: benchConfigOverrides() } : {}),
+      ...(options.nodeFlags?.length ? { node_flags: options.nodeFlags.join(' ') } : {}),
       events: options.events,
       events_per_s: Math.round(eventsPerS),
       ...measured,

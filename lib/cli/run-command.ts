@@ -5,10 +5,12 @@ import { createLogger } from '../log.ts';
 import { Router } from '../engine/router.ts';
 import { createMetrics, PrometheusObserver } from '../metrics/index.ts';
 import { attachAdmin, type AttachedAdmin } from '../admin/attach.ts';
+import { applyHeapGrowth } from './heap-growth.ts';
 
 export async function runCommand(opts: { config: string }): Promise<number> {
   const { config } = loadConfigFile(opts.config);
   const log = createLogger(config.log.level as Parameters<typeof createLogger>[0]);
+  log.info({ heapGrowth: applyHeapGrowth(config.memory.heap_growth_percent) }, 'memory settings');
   const metrics = createMetrics();
   const observer = new PrometheusObserver(metrics);
   const router = await Router.start(config, { log, observer, io: observer });

@@ -120,6 +120,19 @@ export const WikitextSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const MemorySchema = Type.Object(
+  {
+    heap_growth_percent: Type.Integer({
+      minimum: 0,
+      maximum: 300,
+      default: 150,
+      description:
+        "How far V8's old generation may grow past what survived the last full GC before the next one, in percent (0: V8's own choice, up to 300 on a large machine); lower holds less garbage at some CPU cost",
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const HttpSchema = Type.Object(
   {
     allowed_hosts: Type.Array(Type.String({ minLength: 1 }), {
@@ -172,6 +185,7 @@ export const ConfigSchema = Type.Object(
     database: DatabaseSchema,
     mediawiki: MediaWikiSchema,
     wikitext: WikitextSchema,
+    memory: MemorySchema,
     http: HttpSchema,
     admin: AdminSchema,
     rules: RulesSchema,
