@@ -15,6 +15,16 @@ import { SharedResources } from '../shared-resource.ts';
 const MAX_FOLLOW_UPS = 10;
 const SITEINFO_TTL_MS = 24 * 3600_000;
 
+// Image-list batchers are keyed by the names' content. Steps pass shared objects (bundled names are one frozen
+// object per language, siteinfo names one per fetch), so each is serialised once, not for every event.
+const namesKeys = new WeakMap<FileNamespaceNames, string>();
+
+function namesKey(names: FileNamespaceNames): string {
+  let key = namesKeys.get(names);
+  if (key === undefined) namesKeys.set(names, (key = JSON.stringify(names)));
+  return key;
+}
+
 class WikiEndpoint {
   readonly api: ActionApi;
   readonly revisions: MicroBatcher<number, RevisionLookup>;
@@ -38,7 +48,7 @@ class WikiEndpoint {
    * new one, and batches from then on use it.
    */
   revisionImages(revId: number, names: FileNamespaceNames, extractor: ImageExtractor): Promise<RevisionImagesLookup> {
-    const key = JSON.stringify(names);
+    const key = namesKey(names);
     let entry = this.revisionImageBatchers.get(key);
     if (entry === undefined || entry.extractor !== extractor) {
       const batcher = new MicroBatcher<number, RevisionImagesLookup>({
