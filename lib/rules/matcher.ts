@@ -157,8 +157,8 @@ function compilePattern(p: unknown, path: (string | number)[], problems: Pattern
 }
 
 /**
- * Compiles `match` (a mapping, or undefined/null to match every event) and `match_not` (a mapping or a
- * list of mappings; the event is rejected if ANY matches). Semantics, per key of a mapping:
+ * Compiles `match` (a mapping; a list of mappings, any of which must match; or undefined/null to match every event)
+ * and `match_not` (a mapping or a list of mappings; the event is rejected if ANY matches). Semantics, per key of a mapping:
  * - scalar pattern: strict equality (`0` ≠ `'0'`, `null` matches only an explicit null);
  * - `/body/flags` string: regex tested on string and number values; captures are recorded at the same
  *   path as an object with keys `0`, `1`, ... and the named groups;
@@ -173,7 +173,15 @@ export function compileMatcher(match: unknown, matchNot?: unknown): Matcher {
   let matchNode: Node | undefined;
   if (match !== undefined && match !== null) {
     if (isPlainObject(match)) matchNode = compilePattern(match, ['match'], problems);
-    else problems.push({ path: ['match'], reason: 'must be a mapping' });
+    else if (Array.isArray(match) && match.length > 0) {
+      // A list of mappings: the event matches when any of them does (the first one's captures are kept).
+      const alternatives: Node[] = [];
+      match.forEach((alt, i) => {
+        if (isPlainObject(alt)) alternatives.push(compilePattern(alt, ['match', i], problems));
+        else problems.push({ path: ['match', i], reason: 'must be a mapping' });
+      });
+      matchNode = anyOfNode(alternatives);
+    } else problems.push({ path: ['match'], reason: 'must be a mapping or a non-empty list of mappings' });
   }
   const notNodes: Node[] = [];
   if (matchNot !== undefined && matchNot !== null) {

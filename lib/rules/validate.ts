@@ -291,7 +291,7 @@ function checkRule(raw: unknown, handlers: HandlerSchemas): { issues: Issue[]; r
   }
 
   // match / match_not regexes (shape errors are the schema's job).
-  const matchOk = raw.match === undefined || isPlainObject(raw.match);
+  const matchOk = raw.match === undefined || isPlainObject(raw.match) || (Array.isArray(raw.match) && raw.match.length > 0 && raw.match.every(isPlainObject));
   const notOk =
     raw.match_not === undefined || isPlainObject(raw.match_not) || (Array.isArray(raw.match_not) && raw.match_not.every(isPlainObject));
   if (matchOk && notOk) {

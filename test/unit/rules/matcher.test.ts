@@ -36,6 +36,8 @@ describe('compileMatcher matches', () => {
     ['when match_not does not match', { database: 'enwiki' }, { page_namespace: 1 }],
     ['when no match_not alternative matches', undefined, [{ page_namespace: 1 }, { meta: { domain: 'x' } }]],
     ['when match_not names a missing field', undefined, { nope: null }],
+    ['a list of mappings when its second mapping matches', [{ database: 'dewiki' }, { page_namespace: 0, page_id: 42 }]],
+    ['a list of mappings when a field only the first names is missing', [{ rev_content_model: 'wikitext' }, { page_title: 'Foo_bar' }]],
   ];
   for (const [name, match, matchNot] of cases) {
     test(name, () => assert.equal(compileMatcher(match, matchNot).test(event).matched, true));
@@ -60,6 +62,8 @@ describe('compileMatcher does not match', () => {
     ['a non-object event', { database: 'enwiki' }],
     ['when match_not given as an object matches', undefined, { meta: { domain: '/wikipedia/' } }],
     ['when any match_not alternative matches', { database: 'enwiki' }, [{ page_namespace: 1 }, { page_title: 'Foo_bar' }]],
+    ['a list of mappings none of which matches', [{ database: 'dewiki' }, { page_namespace: 0, page_id: 43 }]],
+    ['a list of mappings that matches while match_not does too', [{ database: 'enwiki' }], { page_namespace: 0 }],
   ];
   for (const [name, match, matchNot] of cases) {
     const target = name === 'a non-object event' ? 'enwiki' : event;
@@ -79,6 +83,7 @@ describe('compileMatcher captures', () => {
     ['the first matching alternative of an any-of list', { page_title: ['/^(Zzz)/', '/^(F)(o)/', '/^(Fo)/'] }, { page_title: { 0: 'Fo', 1: 'F', 2: 'o' } }],
     ['the first matching element of an array value', { performer: { user_groups: '/^(u|b)/' } }, { performer: { user_groups: { 0: 'u', 1: 'u' } } }],
     ['undefined for groups that did not participate', { database: '/^en(x)?wiki$/' }, { database: { 0: 'enwiki', 1: undefined } }],
+    ['those of the first matching mapping of a list', [{ database: '/^(de)wiki$/' }, { database: '/^(en)(wiki)$/' }, { database: '/^(enwiki)$/' }], { database: { 0: 'enwiki', 1: 'en', 2: 'wiki' } }],
   ];
   for (const [name, match, captures] of cases) {
     test(name, () => assert.deepEqual(compileMatcher(match).test(event), { matched: true, captures }));
@@ -110,7 +115,9 @@ describe('compileMatcher rejects bad patterns', () => {
         { path: ['match_not', 1, 'c', 'd'], reason: 'invalid regular expression /+/: Nothing to repeat' },
       ],
     ],
-    ['a match that is not a mapping', ['a'], undefined, [{ path: ['match'], reason: 'must be a mapping' }]],
+    ['a match list entry that is not a mapping', ['a'], undefined, [{ path: ['match', 0], reason: 'must be a mapping' }]],
+    ['an empty match list', [], undefined, [{ path: ['match'], reason: 'must be a mapping or a non-empty list of mappings' }]],
+    ['a match that is a scalar', 'a', undefined, [{ path: ['match'], reason: 'must be a mapping or a non-empty list of mappings' }]],
     ['a match_not entry that is not a mapping', undefined, [{}, 'x'], [{ path: ['match_not', 1], reason: 'must be a mapping' }]],
   ];
   for (const [name, match, matchNot, problems] of cases) {
