@@ -14,6 +14,7 @@ import { PartitionOffsets } from './partition-offsets.ts';
 import { abortableSleep, runChain, type ChainHooks, type RunnableStep } from './run-chain.ts';
 import { buildDeadLetter, buildRetryMessage, readRetryState, type FailureInfo, type RetryState } from './parking.ts';
 import type { EngineObserver } from './observer.ts';
+import { isCanaryEvent } from './canary.ts';
 
 export interface RuleConsumerOptions {
   service: string;
@@ -271,6 +272,12 @@ export class RuleConsumer {
         return;
       }
     }
+    if (message.skip !== undefined) {
+      // Read by the source but not this rule's (a file line of another stream): counted, never processed.
+      this.opts.observer.finished(this.name, message.topic, 'skipped', message.skip);
+      this.finish(state, message.offset);
+      return;
+    }
     const messageKey = message.key === null || message.key === undefined ? null : message.key.toString();
     const origin = retry?.source ?? message;
     const source: SourceCoordinates = { topic: origin.topic, partition: origin.partition, offset: origin.offset, key: messageKey };
@@ -282,6 +289,11 @@ export class RuleConsumer {
       // Parked through the scheduler under a key of its own, so the partition keeps its order.
       this.opts.observer.matched(this.name, source.topic);
       this.schedule(new EventJob(`${message.topic}/${message.partition}/${message.offset}`, state, message, source, retry, asRouterError(err), this.runJob), 0);
+      return;
+    }
+    if (!this.opts.rule.rule.canary && isCanaryEvent(event)) {
+      this.opts.observer.finished(this.name, source.topic, 'skipped', 'canary');
+      this.finish(state, message.offset);
       return;
     }
     const matched = this.opts.rule.matcher.test(event);
@@ -326,7 +338,8 @@ export class RuleConsumer {
       const outcome = await runChain(this.opts.steps, parsed, this.opts.rule.rule.retry, job.state.controller.signal, this.chainHooks);
       if (outcome.kind === 'abandoned') return;
       if (outcome.kind === 'done') {
-        this.opts.observer.finished(this.name, job.source.topic, 'succeeded');
+        if (outcome.skipped === undefined) this.opts.observer.finished(this.name, job.source.topic, 'succeeded');
+        else this.opts.observer.finished(this.name, job.source.topic, 'skipped', outcome.skipped);
         this.finish(job.state, job.message.offset);
         return;
       }

@@ -4,6 +4,7 @@ import { asRouterError, DatabaseUnavailableError, errorClassName, type RouterErr
 import type { ResolvedRetry } from '../rules/schema.ts';
 import { retryDelayMs } from '../rules/compile.ts';
 import type { Step, StepContext } from '../handlers/types.ts';
+import type { SkipReason } from './observer.ts';
 
 export interface RunnableStep {
   name: string;
@@ -11,7 +12,8 @@ export interface RunnableStep {
 }
 
 export type ChainOutcome =
-  | { kind: 'done'; stoppedAt?: string }
+  /** `skipped`: a step said why the event was not applied (the last one that did). */
+  | { kind: 'done'; stoppedAt?: string; skipped?: SkipReason }
   | { kind: 'failed'; step: string; error: RouterError; errorClass: string; attempts: number }
   | { kind: 'abandoned' };
 
@@ -45,6 +47,7 @@ export async function runChain(
   signal: AbortSignal,
   hooks: ChainHooks,
 ): Promise<ChainOutcome> {
+  let skipped: SkipReason | undefined;
   for (const { name, step } of steps) {
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) return { kind: 'abandoned' };
@@ -53,7 +56,8 @@ export async function runChain(
         const outcome = await step.run(ctx);
         hooks.onStepDone?.(name, (performance.now() - started) / 1000, 'ok');
         if (outcome && outcome.result !== undefined) (ctx.results as Record<string, unknown>)[name] = outcome.result;
-        if (outcome?.stop) return { kind: 'done', stoppedAt: name };
+        if (outcome?.skipped !== undefined) skipped = outcome.skipped;
+        if (outcome?.stop) return skipped === undefined ? { kind: 'done', stoppedAt: name } : { kind: 'done', stoppedAt: name, skipped };
         break;
       } catch (thrown) {
         hooks.onStepDone?.(name, (performance.now() - started) / 1000, 'error');
@@ -71,5 +75,5 @@ export async function runChain(
       }
     }
   }
-  return DONE;
+  return skipped === undefined ? DONE : { kind: 'done', skipped };
 }

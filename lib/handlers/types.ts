@@ -2,6 +2,7 @@
 // HandlerDefinition: its YAML name, its option schema (TypeBox, so validation and types agree) and a factory.
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
+import type { SkipReason } from '../engine/observer.ts';
 
 export interface SourceCoordinates {
   topic: string;
@@ -23,10 +24,14 @@ export interface StepContext {
   readonly log: Logger;
 }
 
-/** `stop: true` ends the chain for this event successfully (as `drop` does). */
+/**
+ * `stop: true` ends the chain for this event successfully (as `drop` does). `skipped` says the event was deliberately
+ * not applied (an unavailable revision, an unknown page): it is then counted as skipped with that reason, not succeeded.
+ */
 export interface StepOutcome {
   stop?: boolean;
   result?: unknown;
+  skipped?: SkipReason;
 }
 
 export interface Step {

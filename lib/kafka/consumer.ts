@@ -22,6 +22,8 @@ export interface ConsumedMessage {
   headers: Array<Record<string, Buffer>>;
   timestamp: number | undefined;
   size: number;
+  /** Set by a source that read the message but knows the rule must not process it (a file line of another stream). */
+  skip?: 'other_stream';
 }
 
 export interface RebalanceHooks {

@@ -18,6 +18,7 @@ export interface Metrics {
   readonly eventsConsumed: Counter<'rule' | 'topic' | 'partition'>;
   readonly eventsMatched: Counter<'rule' | 'topic'>;
   readonly eventsFinished: Counter<'rule' | 'topic' | 'outcome'>;
+  readonly eventsSkipped: Counter<'rule' | 'topic' | 'reason'>;
   readonly stepDuration: Histogram<'rule' | 'step' | 'outcome'>;
   readonly stepRetries: Counter<'rule' | 'step'>;
   readonly eventsInFlight: Gauge<'rule'>;
@@ -86,8 +87,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     eventsFinished: new Counter({
       name: name('events_finished_total'),
-      help: 'Events a rule finished with, by outcome: succeeded, unmatched, retried (parked in a retry topic), dead_lettered, ignored (another rule\'s retry)',
+      help: 'Events a rule finished with, by outcome: succeeded, unmatched, skipped (read and deliberately not applied), retried (parked in a retry topic), dead_lettered, ignored (another rule\'s retry); one per event read',
       labelNames: ['rule', 'topic', 'outcome'],
+      registers,
+    }),
+    eventsSkipped: new Counter({
+      name: name('events_skipped_total'),
+      help: 'Events finished as skipped, by reason: canary, other_stream, revision_missing, revision_hidden, parent_unavailable, page_missing, title_invalid, redirect',
+      labelNames: ['rule', 'topic', 'reason'],
       registers,
     }),
     stepDuration: new Histogram({

@@ -1,6 +1,6 @@
 // The engine's EngineObserver backed by Prometheus metrics; it also keeps small per-rule tallies
 // (counts, lag, committed offsets) that the admin API shows under /v1/rules without parsing a scrape.
-import type { EngineObserver, EventOutcome, IoObserver } from '../engine/observer.ts';
+import type { EngineObserver, EventOutcome, IoObserver, SkipReason } from '../engine/observer.ts';
 import { statusClass, type Metrics } from './metrics.ts';
 
 export interface RuleCounts {
@@ -8,6 +8,7 @@ export interface RuleCounts {
   matched: number;
   succeeded: number;
   unmatched: number;
+  skipped: number;
   retried: number;
   dead_lettered: number;
   ignored: number;
@@ -29,6 +30,7 @@ const emptyCounts = (): RuleCounts => ({
   matched: 0,
   succeeded: 0,
   unmatched: 0,
+  skipped: 0,
   retried: 0,
   dead_lettered: 0,
   ignored: 0,
@@ -56,8 +58,9 @@ export class PrometheusObserver implements EngineObserver, IoObserver {
     this.tally(rule).matched++;
   }
 
-  finished(rule: string, topic: string, outcome: EventOutcome): void {
+  finished(rule: string, topic: string, outcome: EventOutcome, reason?: SkipReason): void {
     this.metrics.eventsFinished.inc({ rule, topic, outcome });
+    if (outcome === 'skipped') this.metrics.eventsSkipped.inc({ rule, topic, reason: reason ?? 'unknown' });
     this.tally(rule)[outcome]++;
   }
 

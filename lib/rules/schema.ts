@@ -12,6 +12,7 @@ export const RULE_DEFAULTS = Object.freeze({
   key: '{{message.database}}:{{message.page_id}}',
   concurrency: 50,
   enabled: true,
+  canary: false,
   retry: Object.freeze({ in_process: 2, limit: 3, delay_ms: 1000, max_delay_ms: 300_000 }),
 });
 
@@ -73,7 +74,11 @@ export const RuleSchema = Type.Object(
     topics: Type.Array(Type.String({ pattern: '^[A-Za-z0-9._-]+$', description: 'Stream name without DC prefix.' }), {
       minItems: 1,
     }),
-    match: Type.Optional(MatchPatternSchema),
+    match: Type.Optional(
+      Type.Union([MatchPatternSchema, Type.Array(MatchPatternSchema, { minItems: 1 })], {
+        'x-error': 'must be a mapping or a non-empty list of mappings',
+      }),
+    ),
     match_not: Type.Optional(
       Type.Union([MatchPatternSchema, Type.Array(MatchPatternSchema)], {
         'x-error': 'must be a mapping or a list of mappings',
@@ -84,6 +89,12 @@ export const RuleSchema = Type.Object(
     retry: Type.Optional(RetrySchema),
     consumer: Type.Optional(RuleConsumerSchema),
     enabled: Type.Optional(Type.Boolean({ default: RULE_DEFAULTS.enabled })),
+    canary: Type.Optional(
+      Type.Boolean({
+        default: RULE_DEFAULTS.canary,
+        description: 'Also receive canary events (meta.domain canary), which the router otherwise drops before any rule runs.',
+      }),
+    ),
     steps: Type.Array(StepSchema, { minItems: 1 }),
   },
   { additionalProperties: false },
@@ -121,8 +132,8 @@ export interface ResolvedRule {
   name: string;
   description: string;
   topics: string[];
-  /** `{}` matches every event. */
-  match: Record<string, unknown>;
+  /** `{}` matches every event; a list matches when any of its mappings does. */
+  match: Record<string, unknown> | Record<string, unknown>[];
   /** Always a list; the event is skipped if any entry matches. */
   matchNot: Record<string, unknown>[];
   key: string;
@@ -131,6 +142,8 @@ export interface ResolvedRule {
   /** librdkafka settings of this rule's consumer (`{}`: the router's). */
   consumer: RuleConsumerSettings;
   enabled: boolean;
+  /** Whether canary events (meta.domain canary) reach this rule; by default they are dropped and counted. */
+  canary: boolean;
   steps: ResolvedStep[];
   /** Where the rule was defined, when loaded from a file. */
   source?: RuleLocation;
@@ -167,6 +180,7 @@ export function normalizeRule(rule: Rule, source?: RuleLocation): ResolvedRule {
     },
     consumer: { ...rule.consumer },
     enabled: rule.enabled ?? RULE_DEFAULTS.enabled,
+    canary: rule.canary ?? RULE_DEFAULTS.canary,
     steps: rule.steps.map((s, i) => {
       const handler = handlers[i]!;
       // `- fetch_revisions:` (no value) loads as null: same as `{}`.

@@ -15,7 +15,7 @@ export interface FileSourceOptions {
   /** Where checkpoints are written. */
   checkpointDir: string;
   groupId: string;
-  /** Streams the rule consumes: input lines whose meta.stream is another stream are not delivered. */
+  /** Streams the rule consumes: input lines whose meta.stream is another stream are delivered marked `skip`. */
   streams: readonly string[];
   /** Keep polling files for appended lines instead of ending at EOF. */
   follow: boolean;
@@ -171,8 +171,7 @@ export class FileSource implements EventSource {
     for (const file of this.files) {
       if (file.paused || out.length >= max) continue;
       for (const { line, data } of file.read(max - out.length, !this.options.follow && !file.records)) {
-        const message = file.records ? fromRecord(file.topic, line, data) : fromInputLine(file.topic, line, data, this.streams);
-        if (message) out.push(message);
+        out.push(file.records ? fromRecord(file.topic, line, data) : fromInputLine(file.topic, line, data, this.streams));
       }
     }
     if (out.length === 0) await new Promise((r) => setTimeout(r, 50));
@@ -220,13 +219,15 @@ export class FileSource implements EventSource {
   }
 }
 
-function fromInputLine(topic: string, line: number, data: Buffer, streams: Set<string>): ConsumedMessage | null {
+function fromInputLine(topic: string, line: number, data: Buffer, streams: Set<string>): ConsumedMessage {
+  const message: ConsumedMessage = { topic, partition: 0, offset: line, key: null, value: data, headers: [], timestamp: undefined, size: data.length };
   if (streams.size > 0) {
-    // Cheap pre-filter: only lines that name another stream are skipped; anything unparsable goes on (to the DLQ).
+    // Cheap pre-filter: only lines that name another stream are skipped (and counted as such by the engine);
+    // anything unparsable goes on (to the DLQ).
     const stream = /"stream"\s*:\s*"([^"]+)"/.exec(data.subarray(0, 4096).toString('utf8'))?.[1];
-    if (stream !== undefined && !streams.has(stream) && ![...streams].some((s) => stream.endsWith(`.${s}`))) return null;
+    if (stream !== undefined && !streams.has(stream) && ![...streams].some((s) => stream.endsWith(`.${s}`))) message.skip = 'other_stream';
   }
-  return { topic, partition: 0, offset: line, key: null, value: data, headers: [], timestamp: undefined, size: data.length };
+  return message;
 }
 
 function fromRecord(topic: string, line: number, data: Buffer): ConsumedMessage {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { RuleConsumer } from '../../../lib/engine/rule-consumer.ts';
 import { compileRule } from '../../../lib/rules/compile.ts';
 import { normalizeRule } from '../../../lib/rules/schema.ts';
-import { noopObserver } from '../../../lib/engine/observer.ts';
+import { noopObserver, type EngineObserver, type EventOutcome, type SkipReason } from '../../../lib/engine/observer.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import type { ConsumedMessage, KafkaConsumerClient, RebalanceHooks, TopicPartition, TopicPartitionOffset } from '../../../lib/kafka/consumer.ts';
 import type { OutgoingMessage } from '../../../lib/kafka/producer.ts';
@@ -58,11 +58,27 @@ function message(partition: number, offset: number, value: unknown): ConsumedMes
   return { topic: 'in', partition, offset, key: null, value: Buffer.from(JSON.stringify(value)), headers: [], timestamp: 0, size: 10 };
 }
 
-function setup(options: { concurrency?: number; maxPending?: number; stallPauseMs?: number; run: (n: number) => Promise<void>; maxMessageBytes?: number }) {
+function setup(options: {
+  concurrency?: number;
+  maxPending?: number;
+  stallPauseMs?: number;
+  run: (n: number) => Promise<void>;
+  maxMessageBytes?: number;
+  canary?: boolean;
+  observer?: EngineObserver;
+}) {
   let client!: FakeClient;
   const produced: OutgoingMessage[] = [];
   const rule = compileRule(
-    normalizeRule({ name: 'r', topics: ['in'], concurrency: options.concurrency ?? 4, key: '{{message.k}}', steps: [{ log: {} }] }),
+    normalizeRule({
+      name: 'r',
+      topics: ['in'],
+      concurrency: options.concurrency ?? 4,
+      key: '{{message.k}}',
+      match: { n: '/^\\d+$/' },
+      ...(options.canary === undefined ? {} : { canary: options.canary }),
+      steps: [{ log: {} }],
+    }),
   );
   const consumer = new RuleConsumer({
     service: 'svc',
@@ -78,7 +94,7 @@ function setup(options: { concurrency?: number; maxPending?: number; stallPauseM
       },
     },
     log: silentLogger,
-    observer: noopObserver,
+    observer: options.observer ?? noopObserver,
     commitIntervalMs: 5,
     batchSize: 5,
     maxPendingPerPartition: options.maxPending ?? 100,
@@ -228,6 +244,40 @@ describe('RuleConsumer with a scripted client', () => {
     assert.equal(envelope.original.value, null);
     assert.ok(envelope.original.omitted_bytes! > 10_000);
     assert.deepEqual([envelope.source.topic, envelope.source.offset], ['in', 0]);
+    await consumer.stop(100);
+  });
+
+  test('every event read ends in exactly one counted outcome: canaries and other streams are skipped with their reason', async () => {
+    const outcomes: Array<[EventOutcome, SkipReason | undefined]> = [];
+    let consumed = 0;
+    const observer: EngineObserver = { ...noopObserver, consumed: () => void consumed++, finished: (_r, _t, outcome, reason) => void outcomes.push([outcome, reason]) };
+    const ran: number[] = [];
+    const { consumer, client } = setup({ observer, run: async (n) => void ran.push(n) });
+    await consumer.start();
+    client().hooks.assigned?.([{ topic: 'in', partition: 0 }]);
+    client().inbox.push(message(0, 0, { k: 'a', n: 1, meta: { domain: 'canary', stream: 'in' } }));
+    client().inbox.push({ ...message(0, 1, { k: 'b', n: 2 }), skip: 'other_stream' });
+    client().inbox.push(message(0, 2, { k: 'c', n: 'not a number' }));
+    client().inbox.push(message(0, 3, { k: 'd', n: 4, meta: { domain: 'en.wikipedia.org' } }));
+    await until(() => client().commits.flat().some((c) => c.offset === 4), 'every offset committed');
+    assert.deepEqual(ran, [4], 'only the real, matching event ran its steps');
+    assert.equal(consumed, 4);
+    assert.deepEqual(outcomes, [
+      ['skipped', 'canary'],
+      ['skipped', 'other_stream'],
+      ['unmatched', undefined],
+      ['succeeded', undefined],
+    ]);
+    await consumer.stop(100);
+  });
+
+  test('a rule that opts in to canaries receives them', async () => {
+    const ran: number[] = [];
+    const { consumer, client } = setup({ canary: true, run: async (n) => void ran.push(n) });
+    await consumer.start();
+    client().hooks.assigned?.([{ topic: 'in', partition: 0 }]);
+    client().inbox.push(message(0, 0, { k: 'a', n: 1, meta: { domain: 'canary' } }));
+    await until(() => ran.length === 1, 'the canary ran');
     await consumer.stop(100);
   });
 });

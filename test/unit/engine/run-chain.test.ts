@@ -52,6 +52,19 @@ describe('runChain', () => {
     assert.equal(reached, false);
   });
 
+  test('a step that says why it skipped the event makes the outcome skipped with that reason, stopping or not', async () => {
+    const stopping: RunnableStep[] = [
+      { name: 'fetch', step: { run: async () => ({ result: 1, skipped: 'revision_hidden', stop: true }) } },
+      { name: 'never', step: { run: async () => assert.fail('ran after a stop') } },
+    ];
+    assert.deepEqual(await runChain(stopping, context(), retry, new AbortController().signal, hooks), { kind: 'done', stoppedAt: 'fetch', skipped: 'revision_hidden' });
+    const going: RunnableStep[] = [
+      { name: 'diff', step: { run: async () => ({ skipped: 'parent_unavailable' }) } },
+      { name: 'record', step: { run: async () => ({ result: 2 }) } },
+    ];
+    assert.deepEqual(await runChain(going, context(), retry, new AbortController().signal, hooks), { kind: 'done', skipped: 'parent_unavailable' });
+  });
+
   test('a transient error is retried in process with growing backoff, then succeeds', async () => {
     sleeps.length = 0;
     const step = failing(2, () => new TransientError('503'));

@@ -17,6 +17,7 @@ describe('PrometheusObserver', () => {
     observer.finished('r1', 'src', 'succeeded');
     observer.finished('r1', 'src', 'dead_lettered');
     observer.finished('r1', 'src', 'unmatched');
+    observer.finished('r1', 'src', 'skipped', 'canary');
     observer.stepDone('r1', 'http', 0.02, 'ok');
     observer.stepDone('r1', 'http', 0.5, 'error');
     observer.stepRetried('r1', 'http');
@@ -28,13 +29,15 @@ describe('PrometheusObserver', () => {
     assert.equal(sumOf(s, 'imagematching_router_events_matched_total', { rule: 'r1', topic: 'src' }), 2);
     assert.equal(sumOf(s, 'imagematching_router_events_finished_total', { outcome: 'succeeded' }), 1);
     assert.equal(sumOf(s, 'imagematching_router_events_finished_total', { outcome: 'dead_lettered' }), 1);
+    assert.equal(sumOf(s, 'imagematching_router_events_finished_total', { outcome: 'skipped' }), 1);
+    assert.equal(sumOf(s, 'imagematching_router_events_skipped_total', { rule: 'r1', topic: 'src', reason: 'canary' }), 1);
     assert.equal(sumOf(s, 'imagematching_router_step_duration_seconds_count', { step: 'http', outcome: 'error' }), 1);
     assert.equal(sumOf(s, 'imagematching_router_step_retries_total', { rule: 'r1', step: 'http' }), 1);
     assert.equal(sumOf(s, 'imagematching_router_offset_commit_failures_total', { rule: 'r1' }), 1);
     assert.ok(!(await metrics.registry.metrics()).includes('secret detail'), 'the free-text reason never becomes a label');
     assert.deepEqual(
       { ...observer.ruleCounts('r1') },
-      { consumed: 5, matched: 2, succeeded: 1, unmatched: 1, retried: 0, dead_lettered: 1, ignored: 0, step_retries: 1, step_errors: 1, commit_failures: 1, in_flight: 0 },
+      { consumed: 5, matched: 2, succeeded: 1, unmatched: 1, skipped: 1, retried: 0, dead_lettered: 1, ignored: 0, step_retries: 1, step_errors: 1, commit_failures: 1, in_flight: 0 },
     );
   });
 

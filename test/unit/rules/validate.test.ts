@@ -115,7 +115,10 @@ describe('validateRuleSources reports inline problems', () => {
       'rules:\n  - name: r\n    topics: [t]\n    match_not: 5\n    steps: [log: {}]\n',
       ['inline.yaml:4:16: r.match_not: must be a mapping or a list of mappings'],
     ],
-    ['a match that is a list', 'rules:\n  - name: r\n    topics: [t]\n    match: [a]\n    steps: [log: {}]\n', ['inline.yaml:4:12: r.match: must be a mapping of field names to patterns']],
+    ['a match list with an entry that is not a mapping', 'rules:\n  - name: r\n    topics: [t]\n    match: [a]\n    steps: [log: {}]\n', ['inline.yaml:4:13: r.match[0]: must be a mapping of field names to patterns']],
+    ['an empty match list', 'rules:\n  - name: r\n    topics: [t]\n    match: []\n    steps: [log: {}]\n', ['inline.yaml:4:12: r.match: must not be empty']],
+    ['a match that is a scalar', 'rules:\n  - name: r\n    topics: [t]\n    match: a\n    steps: [log: {}]\n', ['inline.yaml:4:12: r.match: must be a mapping or a non-empty list of mappings']],
+    ['a canary opt-in that is not a boolean', 'rules:\n  - name: r\n    topics: [t]\n    canary: yes please\n    steps: [log: {}]\n', ['inline.yaml:4:13: r.canary: must be boolean']],
     [
       'an options value of the wrong union branch at the branch error',
       "rules:\n  - name: r\n    topics: [t]\n    steps:\n      - http: {method: GET, uri: x, body: {a: 1}, timeout_ms: 0}\n      - http: {method: GET, uri: x, body: 5}\n",
@@ -179,6 +182,7 @@ describe('loadRules loads valid fixtures', () => {
       retry: { inProcess: 2, limit: 3, delayMs: 1000, maxDelayMs: 300000 },
       consumer: {},
       enabled: true,
+      canary: false,
       steps: [{ handler: 'log', name: 'log', options: { message: 'deleted {{message.page_title}}', level: 'info' } }],
       source: { file: `${dir}/valid/10-images.yaml`, line: 32, column: 5 },
     });
