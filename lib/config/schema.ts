@@ -96,8 +96,17 @@ export const MediaWikiSchema = Type.Object(
       description: 'Descriptive User-Agent with contact information (Wikimedia User-Agent policy)',
     }),
     allowed_domains: Type.Array(Type.String({ minLength: 1 }), {
-      default: ['*.wikipedia.org', '127.0.0.1', 'localhost'],
+      default: ['*.wikipedia.org', 'meta.wikimedia.org', '127.0.0.1', 'localhost'],
       description: 'Wiki domains the router may call; "*." matches any subdomain',
+    }),
+    wiki_domains: Type.Record(Type.String({ pattern: '^[a-z0-9_]+$' }), Type.String({ minLength: 1 }), {
+      default: {},
+      description: 'Wiki id → domain for wikis that are neither shipped nor in the site matrix (events without meta.domain)',
+    }),
+    sitematrix_domain: Type.String({
+      minLength: 1,
+      default: 'meta.wikimedia.org',
+      description: 'Wiki whose action=sitematrix maps wiki ids to domains for events without meta.domain (must be in allowed_domains)',
     }),
     timeout_ms: Type.Integer({ minimum: 100, default: 10000 }),
     max_concurrency_per_domain: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),

@@ -10,6 +10,7 @@ import type { ImageExtractor } from '../wikitext/extraction-pool.ts';
 import { parseTitles, titlesQuery, type TitleLookup } from './titles.ts';
 import { defaultNamespaceNames, namespaceNamesFromSiteinfo, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
 import { SharedResources } from '../shared-resource.ts';
+import { WikiDomains } from './wiki-domains.ts';
 
 // A revision the API left out for size reasons is asked for again; this bounds the follow-ups per batch.
 const MAX_FOLLOW_UPS = 10;
@@ -122,8 +123,15 @@ class WikiEndpoint {
 /** All wiki endpoints of one router configuration. */
 export class MediaWikiGateway {
   private readonly endpoints = new Map<string, WikiEndpoint>();
+  /** Wiki id → domain, for events without meta.domain. */
+  readonly domains: WikiDomains;
 
-  constructor(readonly settings: MediaWikiConfig) {}
+  constructor(readonly settings: MediaWikiConfig) {
+    this.domains = new WikiDomains({
+      overrides: settings.wiki_domains,
+      fetchSiteMatrix: (params) => this.endpoint(settings.sitematrix_domain).api.get(params),
+    });
+  }
 
   endpoint(domain: string): WikiEndpoint {
     const key = domain.toLowerCase();
