@@ -47,12 +47,14 @@ export interface CompiledTree {
   evaluate(ctx: TemplateContext): unknown;
 }
 
-type FilterName = 'uri' | 'json' | 'lower' | 'upper' | 'default';
-const FILTERS: ReadonlySet<string> = new Set<FilterName>(['uri', 'json', 'lower', 'upper', 'default']);
+type FilterName = 'uri' | 'json' | 'lower' | 'upper' | 'trim' | 'default' | 'first' | 'replace';
+/** Each filter and the number of arguments it takes. */
+const FILTER_ARITY: Readonly<Record<FilterName, number>> = { uri: 0, json: 0, lower: 0, upper: 0, trim: 0, default: 1, first: 1, replace: 2 };
+const FILTER_LIST = 'uri, json, lower, upper, trim, default, first or replace';
 
 interface Filter {
   name: FilterName;
-  arg?: unknown;
+  args: unknown[];
 }
 
 interface Expression {
@@ -174,15 +176,23 @@ class Parser {
       const nameAt = this.pos;
       const name = this.take(IDENT_CHAR, IDENT_START);
       if (!name) this.unexpected('expected a filter name after "|"');
-      if (!FILTERS.has(name)) this.fail(`unknown filter "${name}" (expected uri, json, lower, upper or default)`, nameAt);
-      const filter: Filter = { name: name as FilterName };
+      if (!Object.hasOwn(FILTER_ARITY, name)) this.fail(`unknown filter "${name}" (expected ${FILTER_LIST})`, nameAt);
+      const arity = FILTER_ARITY[name as FilterName];
+      const filter: Filter = { name: name as FilterName, args: [] };
       this.skipSpace();
-      if (name === 'default') {
-        if (this.peek() !== '(') this.unexpected('expected "(" after default');
+      if (arity > 0) {
+        if (this.peek() !== '(') this.unexpected(`expected "(" after ${name}`);
         this.pos++;
-        this.skipSpace();
-        filter.arg = this.literal();
-        this.skipSpace();
+        for (let i = 0; i < arity; i++) {
+          this.skipSpace();
+          if (i > 0) {
+            if (this.peek() !== ',') this.unexpected(`expected "," (${name} takes ${arity} arguments)`);
+            this.pos++;
+            this.skipSpace();
+          }
+          filter.args.push(this.literal());
+          this.skipSpace();
+        }
         if (this.peek() !== ')') this.unexpected('expected ")"');
         this.pos++;
         this.skipSpace();
@@ -260,8 +270,18 @@ function applyFilter(value: unknown, filter: Filter): unknown {
       return toText(value).toLowerCase();
     case 'upper':
       return toText(value).toUpperCase();
+    case 'trim':
+      return toText(value).trim();
     case 'default':
-      return value === undefined || value === null || value === '' ? filter.arg : value;
+      return value === undefined || value === null || value === '' ? filter.args[0] : value;
+    case 'first': {
+      // The part before the first separator: `en,de` | first(',') is `en`.
+      const text = toText(value);
+      const at = text.indexOf(toText(filter.args[0]));
+      return at < 0 || toText(filter.args[0]) === '' ? text : text.slice(0, at);
+    }
+    case 'replace':
+      return toText(value).replaceAll(toText(filter.args[0]), toText(filter.args[1]));
   }
 }
 

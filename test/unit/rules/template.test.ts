@@ -15,6 +15,8 @@ const ctx: TemplateContext = {
     meta: { domain: 'en.wikipedia.org', tags: ['a', 'b'] },
     empty: '',
     nothing: null,
+    lang: 'EN , de',
+    spaced: '  x y ',
   },
   match: { meta: { domain: { 0: 'en.wikipedia.org', 1: 'en', lang: 'en' } }, title: { 0: 'Foo_bar', 1: 'Foo' } },
   results: { fetch_revisions: { revid: 7 } },
@@ -48,6 +50,11 @@ describe('compileTemplate().render', () => {
     ['uses the default for missing values', "{{message.nope | default('none')}}", 'none'],
     ['uses the default for empty strings', '{{message.empty | default("none")}}', 'none'],
     ['keeps present values over the default', "{{message.database | default('x')}}", 'enwiki'],
+    ['takes the part before a separator with first', "{{message.lang | first(',')}}", 'EN '],
+    ['keeps the whole text when first finds no separator', "{{message.database | first(',')}}", 'enwiki'],
+    ['replaces every occurrence with replace', "{{message.page_title | replace(' ', '_')}}", 'AC/DC_Über'],
+    ['trims with trim', '{{message.spaced | trim}}', 'x y'],
+    ['keys a legacy Android event by its wiki language and title, whatever its language list', "{{message.lang | first(',') | trim | lower}}:{{message.page_title | replace(' ', '_') | lower}}", 'en:ac/dc_über'],
     ['leaves a lone closing brace pair as text', 'a }} b', 'a }} b'],
   ];
   for (const [name, source, expected] of cases) {
@@ -76,12 +83,13 @@ describe('compileTemplate rejects bad syntax with a column', () => {
   const cases: [string, string, string, number][] = [
     ['an unterminated expression', 'a {{message.x', 'unterminated "{{"', 3],
     ['an empty expression', 'x{{ }}', 'empty expression', 2],
-    ['an unknown filter', '{{message.x | urlencode}}', 'unknown filter "urlencode" (expected uri, json, lower, upper or default)', 15],
+    ['an unknown filter', '{{message.x | urlencode}}', 'unknown filter "urlencode" (expected uri, json, lower, upper, trim, default, first or replace)', 15],
     ['an unknown root', '{{event.x}}', 'unknown root "event" (expected message, match, results, source, rule)', 3],
     ['a dot without a name', '{{message.}}', 'expected a property name after ".", found "}"', 11],
     ['an operator in the path', '{{message.a + 1}}', 'expected "}}" or "|", found "+"', 13],
     ['a call-like expression', '{{message.a()}}', 'expected "}}" or "|", found "("', 12],
     ['a default without an argument', '{{message.a | default}}', 'expected "(" after default, found "}"', 22],
+    ['a replace with one argument', "{{message.a | replace(' ')}}", 'expected "," (replace takes 2 arguments), found ")"', 26],
     ['an unclosed bracket', "{{message['a'}}", 'expected "]", found "}"', 14],
   ];
   for (const [name, source, reason, column] of cases) {

@@ -64,7 +64,7 @@ describe('loadRules reports broken fixture files', () => {
         'missing-steps.yaml:7:12: rules[1].steps: must not be empty',
         'missing-steps.yaml:8:5: rules[2]: missing required key "name"',
         'missing-steps.yaml:9:10: rules[2].key: invalid template: expected "}}" or "|", found ":" at column 19',
-        'missing-steps.yaml:11:25: rules[2].steps[0].log.message: invalid template: unknown filter "urii" (expected uri, json, lower, upper or default) at column 20',
+        'missing-steps.yaml:11:25: rules[2].steps[0].log.message: invalid template: unknown filter "urii" (expected uri, json, lower, upper, trim, default, first or replace) at column 20',
         'missing-steps.yaml:12:9: rules[2].steps[1]: a step must be a mapping with exactly one key, the handler name: {handler: options}',
       ],
     ],
