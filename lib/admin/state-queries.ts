@@ -1,5 +1,5 @@
-// Read-only queries behind the admin API's state look-ups. Columns are listed explicitly (those of migration
-// 001) so later migrations that add columns change nothing here; every value is a bound parameter.
+// Read-only queries behind the admin API's state look-ups. Columns are listed explicitly, so a migration that adds a
+// column changes nothing here until it is added on purpose; every value is a bound parameter.
 import type { RecommendationCursor } from './cursor.ts';
 import { APPLICATION_NAME } from '../store/pool.ts';
 
@@ -20,6 +20,7 @@ export interface PageImageState {
   images: string[];
   illustrated: boolean;
   illustrated_by_suggestion: boolean | null;
+  is_redirect: boolean;
   updated_at: string;
 }
 
@@ -56,7 +57,7 @@ export async function pageState(
   const [state, recs] = await Promise.all([
     db.query<Raw<PageImageState, 'page_id' | 'rev_id'>>(
       `SELECT wiki, page_id::text AS page_id, page_title, rev_id::text AS rev_id, ${ts('rev_timestamp')} AS rev_timestamp,
-              images, illustrated, illustrated_by_suggestion, ${ts('updated_at')} AS updated_at
+              images, illustrated, illustrated_by_suggestion, is_redirect, ${ts('updated_at')} AS updated_at
          FROM page_image_state WHERE wiki = $1 AND page_id = $2::bigint`,
       [wiki, pageId],
     ),

@@ -22,7 +22,7 @@ import { migrate } from '../store/migrate.ts';
 import { ensureDatabase } from '../store/ensure-database.ts';
 import { RuleConsumer } from './rule-consumer.ts';
 import { noopObserver, type EngineObserver, type IoObserver } from './observer.ts';
-import { consumerGroupId, ruleTopics } from './topics.ts';
+import { consumerGroupId, ruleTopics, streamResolver } from './topics.ts';
 import { retryTopicName } from './parking.ts';
 import type { RunnableStep } from './run-chain.ts';
 
@@ -112,6 +112,7 @@ export class Router {
         commitIntervalMs: config.kafka.commit_interval_ms,
         maxPendingPerPartition: config.kafka.max_pending_per_partition,
         createClient: (hooks) => createSource(config, rule, hooks, ruleLog),
+        streamOf: streamResolver(rule.topics, config.source.type === 'kafka' ? config.kafka.dc_prefixes : null),
       });
       router.consumers.push(consumer);
     }

@@ -29,6 +29,8 @@ export interface RuleConsumerOptions {
   maxPendingPerPartition: number;
   /** Creates the source client (Kafka, file, EventStreams) with the engine's rebalance hooks. */
   createClient(hooks: RebalanceHooks): EventSource;
+  /** The rule stream of an event from `topic` (its original topic, for retries); default: the rule's first stream. */
+  streamOf?: (topic: string, event: Record<string, unknown>) => string;
   batchSize?: number;
   /** How long a partition may sit at its pending limit before it is paused in the client (default 1,000 ms). */
   stallPauseMs?: number;
@@ -108,6 +110,7 @@ export class RuleConsumer {
   /** Shared by every event: nothing on the per-event path allocates closures. */
   private readonly chainHooks: ChainHooks;
   private readonly runJob = (job: EventJob): Promise<void> => this.process(job);
+  private readonly streamOf: (topic: string, event: Record<string, unknown>) => string;
   status: RuleConsumerStatus = 'starting';
   lastCommitError: string | null = null;
 
@@ -117,6 +120,8 @@ export class RuleConsumer {
     );
     this.retryTopics = new Set(opts.retryTopics);
     this.now = opts.now ?? Date.now;
+    const firstStream = opts.rule.rule.topics[0] ?? '';
+    this.streamOf = opts.streamOf ?? (() => firstStream);
     const name = opts.rule.rule.name;
     this.chainHooks = {
       sleep: abortableSleep,
@@ -280,17 +285,17 @@ export class RuleConsumer {
     }
     const messageKey = message.key === null || message.key === undefined ? null : message.key.toString();
     const origin = retry?.source ?? message;
-    const source: SourceCoordinates = { topic: origin.topic, partition: origin.partition, offset: origin.offset, key: messageKey };
-
     let event: Record<string, unknown>;
     try {
       event = parseEvent(message.value);
     } catch (err) {
+      const source: SourceCoordinates = { topic: origin.topic, partition: origin.partition, offset: origin.offset, key: messageKey, stream: this.streamOf(origin.topic, {}) };
       // Parked through the scheduler under a key of its own, so the partition keeps its order.
       this.opts.observer.matched(this.name, source.topic);
       this.schedule(new EventJob(`${message.topic}/${message.partition}/${message.offset}`, state, message, source, retry, asRouterError(err), this.runJob), 0);
       return;
     }
+    const source: SourceCoordinates = { topic: origin.topic, partition: origin.partition, offset: origin.offset, key: messageKey, stream: this.streamOf(origin.topic, event) };
     if (!this.opts.rule.rule.canary && isCanaryEvent(event)) {
       this.opts.observer.finished(this.name, source.topic, 'skipped', 'canary');
       this.finish(state, message.offset);

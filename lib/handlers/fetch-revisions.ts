@@ -41,7 +41,11 @@ const Options = Type.Object(
 export type Unavailable = 'revision_missing' | 'revision_hidden';
 
 /** The event's fields, plus the texts or their images (or why they are unavailable). */
-export interface FetchedRevisions extends Omit<RevisionEventFields, 'text'> {
+export interface FetchedRevisions extends Omit<RevisionEventFields, 'text' | 'domain'> {
+  /** The wiki's domain: the event's meta.domain, or derived from its wiki id. */
+  domain: string;
+  /** The stream the event was consumed from: the `source` of the statuses its diff writes. */
+  stream: string;
   /** The revision's wikitext; null when unavailable or fetched as images. */
   text: string | null;
   /** The revision's images when fetched with `images: true` (absent when unavailable: see `unavailable`). */
@@ -91,25 +95,29 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
     return {
       async run(ctx) {
         const event = readRevisionEvent(ctx.message);
-        apiUrlFor(env.config.mediawiki, event.domain);
+        const domain = await gateway.domains.domainOf(event.wiki, event.domain);
+        apiUrlFor(env.config.mediawiki, domain);
+        // A redirect shows no image, whatever its text holds (categories, templates): nothing to fetch.
+        if (event.isRedirect) return { result: redirectRevision(event, domain, ctx.source.stream) };
         let parentImages: string[] | undefined;
         if (store && event.parentRevId !== null) {
           const stored = await store.pageState(event.wiki, event.pageId);
           if (stored && stored.revId === event.parentRevId) parentImages = stored.images;
         }
         const needParent = event.parentRevId !== null && parentImages === undefined;
-        const fetch = extraction ? imagesFetcher(gateway, extraction.extractor, await namespaceNamesFor(options.namespaces, gateway, event, ctx)) : textFetcher(gateway);
+        const fetch = extraction ? imagesFetcher(gateway, extraction.extractor, await namespaceNamesFor(options.namespaces, gateway, { wiki: event.wiki, domain }, ctx)) : textFetcher(gateway);
         // Both ids go to the batcher in the same tick, so they share a request.
         const [revision, parent] = await Promise.all([
-          event.text === undefined ? fetch.revision(event.domain, event.revId) : fetch.carried(event.text),
-          needParent ? fetch.revision(event.domain, event.parentRevId!) : Promise.resolve(undefined),
+          event.text === undefined ? fetch.revision(domain, event.revId) : fetch.carried(event.text),
+          needParent ? fetch.revision(domain, event.parentRevId!) : Promise.resolve(undefined),
         ]);
-        const current = 'kind' in revision ? contentOf(revision, event.domain) : revision;
-        const previous = parent ? contentOf(parent, event.domain) : undefined;
+        const current = 'kind' in revision ? contentOf(revision, domain) : revision;
+        const previous = parent ? contentOf(parent, domain) : undefined;
         if (previous?.images) parentImages = previous.images;
         const result: FetchedRevisions = {
           wiki: event.wiki,
-          domain: event.domain,
+          domain,
+          stream: ctx.source.stream,
           pageId: event.pageId,
           title: event.title,
           namespace: event.namespace,
@@ -118,6 +126,7 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
           revTimestamp: event.revTimestamp ?? current.timestamp ?? null,
           comment: event.comment,
           isRevert: event.isRevert,
+          isRedirect: false,
           text: current.text,
           ...(current.images === undefined ? {} : { images: current.images }),
           parentText: event.parentRevId === null ? null : (previous?.text ?? (previous?.unavailable ? null : undefined)),
@@ -128,6 +137,9 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
           eventTime: event.eventTime,
         };
         if (result.unavailable) ctx.log.info({ wiki: event.wiki, revId: event.revId, reason: result.unavailable }, 'revision text unavailable');
+        else if (result.parentUnavailable) {
+          ctx.log.info({ wiki: event.wiki, revId: event.revId, parentRevId: event.parentRevId, reason: result.parentUnavailable }, 'parent revision text unavailable: images recorded, no diff');
+        }
         return { result };
       },
       close: async () => {
@@ -136,6 +148,31 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
     };
   },
 };
+
+/** A revision that leaves the page a redirect: no image, nothing fetched, its parent irrelevant. */
+function redirectRevision(event: RevisionEventFields, domain: string, stream: string): FetchedRevisions {
+  return {
+    wiki: event.wiki,
+    domain,
+    stream,
+    pageId: event.pageId,
+    title: event.title,
+    namespace: event.namespace,
+    revId: event.revId,
+    parentRevId: event.parentRevId,
+    revTimestamp: event.revTimestamp,
+    comment: event.comment,
+    isRevert: event.isRevert,
+    isRedirect: true,
+    text: null,
+    images: [],
+    parentText: undefined,
+    unavailable: null,
+    parentUnavailable: null,
+    eventId: event.eventId,
+    eventTime: event.eventTime,
+  };
+}
 
 /** How one event's texts are looked up: as texts, or as image lists; `carried` takes the text the event brought. */
 interface Fetcher {

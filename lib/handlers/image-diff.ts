@@ -30,7 +30,7 @@ const Options = Type.Object(
 /** The diff of one fetched revision pair; pure but for where `extractor` runs, so edit pairs are tested without HTTP. */
 export async function diffRevision(fetched: FetchedRevisions, names: FileNamespaceNames, extractor: ImageExtractor = inThreadExtractor): Promise<PageImageChange> {
   let parentImages: Promise<string[] | null | undefined> | string[] | null | undefined;
-  if (fetched.parentRevId === null) parentImages = null; // a creation: everything is added
+  if (fetched.parentRevId === null || fetched.isRedirect) parentImages = null; // a creation: everything is added
   else if (fetched.parentImages !== undefined) parentImages = fetched.parentImages;
   else if (typeof fetched.parentText === 'string') parentImages = extractor.extract(fetched.parentText, names);
   else parentImages = undefined; // the parent's text is hidden or missing: its images are unknown
@@ -39,7 +39,8 @@ export async function diffRevision(fetched: FetchedRevisions, names: FileNamespa
   else ownImages = fetched.text === null ? null : extractor.extract(fetched.text, names);
   const [images, parent] = await Promise.all([ownImages, parentImages]);
   const parentKnown = parent !== undefined;
-  const diff = images !== null && parentKnown ? diffImages(parent ?? null, images) : { added: [], removed: [] };
+  // A page turned into a redirect loses no image editorially (the article went elsewhere): no diff is claimed.
+  const diff = images !== null && parentKnown && !fetched.isRedirect ? diffImages(parent ?? null, images) : { added: [], removed: [] };
   const tag = suggestionTag(fetched.comment);
   return {
     wiki: fetched.wiki,
@@ -49,6 +50,7 @@ export async function diffRevision(fetched: FetchedRevisions, names: FileNamespa
     revId: fetched.revId,
     parentRevId: fetched.parentRevId,
     revTimestamp: fetched.revTimestamp,
+    dt: fetched.revTimestamp ?? new Date(fetched.eventTime).toISOString(),
     images: images === null ? null : [...new Set(images)].sort(),
     parentKnown,
     added: diff.added,
@@ -57,6 +59,8 @@ export async function diffRevision(fetched: FetchedRevisions, names: FileNamespa
     bySuggestion: tag !== null,
     suggestionTag: tag,
     isRevert: fetched.isRevert,
+    isRedirect: fetched.isRedirect,
+    stream: fetched.stream,
     unavailable: fetched.unavailable,
     eventId: fetched.eventId,
     eventTime: fetched.eventTime,

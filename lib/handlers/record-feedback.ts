@@ -30,7 +30,7 @@ export const recordFeedbackHandler: HandlerDefinition<typeof Options, HandlerEnv
       async run(ctx) {
         const resolved = ctx.results[options.page_from] as { pageId?: unknown } | undefined;
         const pageId = typeof resolved?.pageId === 'number' ? resolved.pageId : null;
-        const decision = normalizeFeedback(ctx.message, pageId);
+        const decision = normalizeFeedback(ctx.message, pageId, ctx.source.stream);
         if (!hasPage(decision)) {
           throw new PermanentError(`record_feedback: no page id (add a resolve_page step before record_feedback for ${decision.source})`);
         }

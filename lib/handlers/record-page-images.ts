@@ -1,7 +1,9 @@
 // `record_page_images`: writes a revision's image diff to PostgreSQL (page_image_state forward-only,
 // image_change, applied/removed statuses), batched with concurrent events into one transaction.
 //
-// An unavailable revision is recorded in unprocessable_event and ends the chain: there is nothing to derive.
+// An unavailable revision is recorded in unprocessable_event and ends the chain: there is nothing to derive. So do
+// a revision whose parent is unavailable (its image set is recorded, no change is claimed) and one that turned the
+// page into a redirect; each counts as skipped with its reason.
 // `stop_when_unchanged` ends the chain after recording when the image set did not change, so a following
 // `produce` step emits only real changes while every revision still moves the stored state forward
 // (which is what lets the next event skip fetching its parent).
@@ -10,6 +12,7 @@ import { PermanentError } from '../errors.ts';
 import { storeFor } from '../store/recommendations.ts';
 import { revisionRows, type PageImageChange } from '../store/revision-rows.ts';
 import type { HandlerDefinition } from './types.ts';
+import type { SkipReason } from '../engine/observer.ts';
 import type { HandlerEnvironment } from './environment.ts';
 
 const Options = Type.Object(
@@ -19,6 +22,17 @@ const Options = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * Why a revision's diff was not applied, if it was not: its text is unavailable (only an unprocessable_event row),
+ * its parent's is (the image set is recorded, no change claimed), or it made the page a redirect.
+ */
+function skipReason(change: PageImageChange): SkipReason | undefined {
+  if (change.images === null) return change.unavailable ?? 'revision_missing';
+  if (change.isRedirect) return 'redirect';
+  if (!change.parentKnown) return 'parent_unavailable';
+  return undefined;
+}
 
 export const recordPageImagesHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
   name: 'record_page_images',
@@ -36,8 +50,9 @@ export const recordPageImagesHandler: HandlerDefinition<typeof Options, HandlerE
         const rows = revisionRows(change);
         await store.write({ revision: rows });
         const result = { changes: rows.changes.length, statuses: rows.statuses.length, unavailable: change.unavailable };
-        const stop = change.images === null || (options.stop_when_unchanged && !change.changed);
-        return { result, ...(stop ? { stop: true } : {}) };
+        const skipped = skipReason(change);
+        const stop = skipped !== undefined || (options.stop_when_unchanged && !change.changed);
+        return { result, ...(stop ? { stop: true } : {}), ...(skipped === undefined ? {} : { skipped }) };
       },
     };
   },

@@ -64,7 +64,7 @@ export const resolvePageHandler: HandlerDefinition<typeof Options, HandlerEnviro
             });
           }
           ctx.log.info({ wiki, title: ref, reason }, 'page not resolved');
-          return { result: { wiki, domain, title: ref, unresolved: reason }, stop: true };
+          return { result: { wiki, domain, title: ref, unresolved: reason }, stop: true, skipped: reason };
         };
         if (title === null) {
           if (rawTitle.trim() === '') throw new InvalidEventError('resolve_page: the event has no page title');

@@ -9,6 +9,8 @@ export interface SourceCoordinates {
   partition: number;
   offset: number;
   key: string | null;
+  /** The rule's stream the event came from: the topic without its data-centre prefix (or, from a file, meta.stream). */
+  stream: string;
 }
 
 /** What a step sees of one event while a rule processes it. */

@@ -4,7 +4,8 @@ import { InvalidEventError } from '../errors.ts';
 
 export interface RevisionEventFields {
   wiki: string;
-  domain: string;
+  /** meta.domain when the event has one (optional in every schema; derive it from `wiki` otherwise). */
+  domain: string | null;
   pageId: number;
   /** DB key with namespace prefix, as in the event. */
   title: string;
@@ -14,7 +15,10 @@ export interface RevisionEventFields {
   parentRevId: number | null;
   revTimestamp: string | null;
   comment: string;
-  isRevert: boolean;
+  /** rev_is_revert of revision-create; null from page_change, whose schema does not say. */
+  isRevert: boolean | null;
+  /** The page is a redirect after this revision (page_is_redirect / page.is_redirect). */
+  isRedirect: boolean;
   /** The new revision's wikitext when the event carries it (page_content_change). */
   text?: string;
   eventId: string | null;
@@ -44,8 +48,7 @@ function str(value: unknown): string | null {
 
 export function readRevisionEvent(message: Record<string, unknown>): RevisionEventFields {
   const meta = record(message.meta);
-  const domain = str(meta.domain);
-  if (!domain) throw new InvalidEventError('revision event has no meta.domain');
+  const domain = str(meta.domain) || null;
   const dt = Date.parse(String(message.dt ?? meta.dt ?? ''));
   const eventTime = Number.isNaN(dt) ? Date.now() : dt;
   const eventId = str(meta.id);
@@ -67,7 +70,8 @@ export function readRevisionEvent(message: Record<string, unknown>): RevisionEve
       parentRevId: optionalParent(revision.rev_parent_id),
       revTimestamp: str(revision.rev_dt) ?? str(message.dt),
       comment: str(revision.comment) ?? str(message.comment) ?? '',
-      isRevert: revision.is_revert === true || message.rev_is_revert === true,
+      isRevert: null,
+      isRedirect: page.is_redirect === true,
       ...(body === null ? {} : { text: body }),
       eventId,
       eventTime,
@@ -86,6 +90,7 @@ export function readRevisionEvent(message: Record<string, unknown>): RevisionEve
     revTimestamp: str(message.rev_timestamp),
     comment: str(message.comment) ?? '',
     isRevert: message.rev_is_revert === true,
+    isRedirect: message.page_is_redirect === true,
     eventId,
     eventTime,
   };

@@ -1,6 +1,7 @@
 // Turns feedback events of both streams into one shape: (wiki, page, image, status, reasons, time).
 // mediawiki.image_suggestions_feedback is canonical; android.image_recommendation_interaction is legacy.
-import { normalizeFileTitle, stripNamespace } from '../wikitext/file-title.ts';
+import { fileNameFromReference } from '../wikitext/file-reference.ts';
+import { defaultNamespaceNames } from '../wikitext/siteinfo.ts';
 import { InvalidEventError } from '../errors.ts';
 import type { RecommendationStatus } from './status-precedence.ts';
 
@@ -37,15 +38,16 @@ function eventTime(message: Record<string, unknown>): number {
   return time;
 }
 
-// One array for every event: stripNamespace caches the normalised names per array.
-const FILE_PREFIXES: readonly string[] = ['File', 'Image'];
-
-function imageName(raw: unknown, field: string): string {
+/**
+ * The DB-key name of the file a feedback event names. 2.x sends the bare name, 1.0.0 a Commons page URL; prefixed
+ * titles (`File:`, the wiki's localised names) slip in. Anything that names no file is an invalid event, never a
+ * bogus name in the state.
+ */
+function imageName(raw: unknown, field: string, wiki: string): string {
   if (typeof raw !== 'string') throw new InvalidEventError(`feedback event has no ${field}`);
-  // The field is documented without a prefix, but `File:` slips in; other localised prefixes are not expected.
-  const image = normalizeFileTitle(stripNamespace(raw, FILE_PREFIXES) ?? raw);
-  if (image === null) throw new InvalidEventError(`feedback event has an invalid ${field}: ${JSON.stringify(raw)}`);
-  return image;
+  const reference = fileNameFromReference(raw, defaultNamespaceNames(wiki).file);
+  if (!reference.ok) throw new InvalidEventError(`feedback event's ${field} ${JSON.stringify(raw.slice(0, 200))} ${reference.reason}`);
+  return reference.name;
 }
 
 /** A rejection counts as undecided when every reason it gives is an "I cannot judge" reason. */
@@ -53,19 +55,43 @@ export function rejectionStatus(reasons: readonly string[]): RecommendationStatu
   return reasons.length > 0 && reasons.every((r) => UNDECIDED_REASONS.has(r)) ? 'undecided' : 'rejected';
 }
 
-/** mediawiki.image_suggestions_feedback: is_accepted / is_rejected, both false = invalidated. */
-export function canonicalFeedback(message: Record<string, unknown>): FeedbackDecision {
+// 1.0.0's free-text rejection_reason is kept as given, but bounded: it lands in a text[] column.
+const MAX_REASON_LENGTH = 200;
+
+/**
+ * The rejection reasons of any feedback version: 2.x `rejection_reasons` (a list of the schema's enum), 1.0.0
+ * `rejection_reason` (one free-text string).
+ */
+function rejectionReasons(message: Record<string, unknown>): string[] {
+  if (Array.isArray(message.rejection_reasons)) return message.rejection_reasons.filter((r): r is string => typeof r === 'string');
+  if (typeof message.rejection_reason === 'string' && message.rejection_reason.trim() !== '') {
+    return [message.rejection_reason.trim().slice(0, MAX_REASON_LENGTH)];
+  }
+  return [];
+}
+
+/**
+ * mediawiki.image_suggestions_feedback, every schema version (1.0.0, 2.0.0, 2.1.0): is_accepted / is_rejected,
+ * both false = invalidated. Told apart by their fields, never by `$schema`.
+ */
+export function canonicalFeedback(message: Record<string, unknown>, stream: string = CANONICAL_STREAM): FeedbackDecision {
   const wiki = message.wiki;
   if (typeof wiki !== 'string' || !/^[a-z0-9_]+$/.test(wiki)) throw new InvalidEventError('feedback event has no valid wiki');
   const pageId = Number(message.page_id);
   if (!Number.isSafeInteger(pageId) || pageId <= 0) throw new InvalidEventError('feedback event has no valid page_id');
-  const reasons = Array.isArray(message.rejection_reasons) ? message.rejection_reasons.filter((r): r is string => typeof r === 'string') : [];
+  if (typeof message.is_accepted !== 'boolean' || typeof message.is_rejected !== 'boolean') {
+    // Required by every version: without them the decision cannot be told (and must not default to "invalidated").
+    throw new InvalidEventError('feedback event has no is_accepted and is_rejected booleans');
+  }
+  if (message.is_accepted && message.is_rejected) {
+    throw new InvalidEventError('feedback event is both accepted and rejected (is_accepted and is_rejected are both true): its decision cannot be told');
+  }
+  const reasons = rejectionReasons(message);
   let status: RecommendationStatus;
-  if (message.is_accepted === true && message.is_rejected === true) throw new InvalidEventError('feedback event is both accepted and rejected');
-  if (message.is_accepted === true) status = 'accepted';
-  else if (message.is_rejected === true) status = rejectionStatus(reasons);
+  if (message.is_accepted) status = 'accepted';
+  else if (message.is_rejected) status = rejectionStatus(reasons);
   else status = 'invalidated';
-  return decision(message, { wiki, pageId, image: imageName(message.filename, 'filename'), status, reasons }, CANONICAL_STREAM);
+  return decision(message, { wiki, pageId, image: imageName(message.filename, 'filename', wiki), status, reasons }, stream);
 }
 
 /**
@@ -75,7 +101,7 @@ export function canonicalFeedback(message: Record<string, unknown>): FeedbackDec
 function decision(
   message: Record<string, unknown>,
   fields: Pick<FeedbackDecision, 'wiki' | 'pageId' | 'image' | 'status' | 'reasons'>,
-  defaultStream: string,
+  stream: string,
 ): FeedbackDecision {
   const meta = record(message.meta);
   return {
@@ -85,7 +111,9 @@ function decision(
     status: fields.status,
     // The legacy schema example pairs "accept" with reasons; reasons only mean something for a rejection.
     reasons: fields.status === 'accepted' ? [] : fields.reasons,
-    source: typeof meta.stream === 'string' ? meta.stream : defaultStream,
+    // The stream it was consumed from: meta.stream may name a schema (the feedback examples say
+    // "/mediawiki/page/image-suggestions-feedback").
+    source: stream,
     eventTime: eventTime(message),
     eventId: typeof meta.id === 'string' ? meta.id : null,
   };
@@ -108,7 +136,7 @@ export function legacyWiki(lang: unknown): { wiki: string; domain: string } {
  * android.image_recommendation_interaction: response_type 0 accept, 1 reject, 2 not sure; numeric reasons.
  * The page id comes from resolve_page. In this app version "accept" did not edit the page.
  */
-export function legacyFeedback(message: Record<string, unknown>, pageId: number | null): FeedbackDecision {
+export function legacyFeedback(message: Record<string, unknown>, pageId: number | null, stream: string = LEGACY_STREAM): FeedbackDecision {
   const { wiki } = legacyWiki(message.lang);
   const reasons = (Array.isArray(message.reasons) ? message.reasons : [])
     .map((r) => LEGACY_REASONS[Number(r)])
@@ -127,12 +155,12 @@ export function legacyFeedback(message: Record<string, unknown>, pageId: number 
     default:
       throw new InvalidEventError(`legacy feedback event has an unknown response_type ${JSON.stringify(message.response_type)}`);
   }
-  return decision(message, { wiki, pageId, image: imageName(message.image_title, 'image_title'), status, reasons }, LEGACY_STREAM);
+  return decision(message, { wiki, pageId, image: imageName(message.image_title, 'image_title', wiki), status, reasons }, stream);
 }
 
-/** Either stream, told apart by its fields (the canonical one has `wiki` and `page_id`). */
-export function normalizeFeedback(message: Record<string, unknown>, resolvedPageId: number | null = null): FeedbackDecision {
-  if (typeof message.wiki === 'string' && message.page_id !== undefined) return canonicalFeedback(message);
-  if (message.lang !== undefined && message.response_type !== undefined) return legacyFeedback(message, resolvedPageId);
+/** Either stream, told apart by its fields (the canonical one has `wiki` and `page_id`); `stream` is the source. */
+export function normalizeFeedback(message: Record<string, unknown>, resolvedPageId: number | null = null, stream?: string): FeedbackDecision {
+  if (typeof message.wiki === 'string' && message.page_id !== undefined) return canonicalFeedback(message, stream);
+  if (message.lang !== undefined && message.response_type !== undefined) return legacyFeedback(message, resolvedPageId, stream);
   throw new InvalidEventError('not an image suggestion feedback event (neither wiki/page_id nor lang/response_type)');
 }

@@ -426,15 +426,16 @@ export class RecommendationStore {
     // Image names never contain '|', so a joined string carries each row's array through unnest.
     await this.query(
       client,
-      `INSERT INTO page_image_state AS p (wiki, page_id, page_title, rev_id, rev_timestamp, images, illustrated, illustrated_by_suggestion, updated_at)
+      `INSERT INTO page_image_state AS p (wiki, page_id, page_title, rev_id, rev_timestamp, images, illustrated, illustrated_by_suggestion, is_redirect, updated_at)
        SELECT r.wiki, r.page_id, r.page_title, r.rev_id, r.rev_timestamp, string_to_array(r.images, '|'), r.images <> '',
               CASE WHEN r.images = '' THEN NULL ELSE EXISTS (
                 SELECT 1 FROM image_change c
                  WHERE c.wiki = r.wiki AND c.page_id = r.page_id AND c.change = 'added' AND c.by_suggestion
                    AND c.image = ANY (string_to_array(r.images, '|'))) END,
+              r.is_redirect,
               now()
-         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[])
-              AS r(wiki, page_id, page_title, rev_id, rev_timestamp, images)
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::boolean[])
+              AS r(wiki, page_id, page_title, rev_id, rev_timestamp, images, is_redirect)
        ON CONFLICT (wiki, page_id) DO UPDATE SET
               page_title = excluded.page_title,
               rev_id = excluded.rev_id,
@@ -442,6 +443,7 @@ export class RecommendationStore {
               images = excluded.images,
               illustrated = excluded.illustrated,
               illustrated_by_suggestion = excluded.illustrated_by_suggestion,
+              is_redirect = excluded.is_redirect,
               updated_at = excluded.updated_at
         WHERE excluded.rev_id > p.rev_id`,
       [
@@ -451,6 +453,7 @@ export class RecommendationStore {
         rows.map((r) => r.revId),
         rows.map((r) => r.revTimestamp),
         rows.map((r) => r.images.join('|')),
+        rows.map((r) => r.isRedirect),
       ],
     );
   }

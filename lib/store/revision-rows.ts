@@ -11,6 +11,8 @@ export interface PageImageChange {
   revId: number;
   parentRevId: number | null;
   revTimestamp: string | null;
+  /** When the change happened (ISO): the revision's timestamp, else the source event's time. */
+  dt: string;
   /** The revision's images; null when its text is unavailable (hidden or unknown revision). */
   images: string[] | null;
   /** False when the parent's images are unknown (parent text hidden): no added/removed is claimed. */
@@ -21,7 +23,12 @@ export interface PageImageChange {
   /** The edit summary carries an Android "add image" tag. */
   bySuggestion: boolean;
   suggestionTag: 'top' | 'infobox' | null;
-  isRevert: boolean;
+  /** rev_is_revert of the source event; null when its stream does not say (page_change). */
+  isRevert: boolean | null;
+  /** The revision leaves the page a redirect: it shows no image, and none counts as removed. */
+  isRedirect: boolean;
+  /** The stream the revision came from: the `source` of the statuses it writes. */
+  stream: string;
   /** Why the revision's text is unavailable, when it is. */
   unavailable: 'revision_missing' | 'revision_hidden' | null;
   eventId: string | null;
@@ -36,6 +43,7 @@ export interface PageStateRow {
   revId: number;
   revTimestamp: string | null;
   images: string[];
+  isRedirect: boolean;
 }
 
 export interface ImageChangeRow {
@@ -77,9 +85,6 @@ export interface RevisionRows {
   unprocessable: UnprocessableRow[];
 }
 
-/** The `source` of statuses derived from edits. */
-export const EDIT_SOURCE = 'mediawiki.revision-create';
-
 export function revisionRows(change: PageImageChange): RevisionRows {
   if (change.images === null) {
     return {
@@ -92,7 +97,7 @@ export function revisionRows(change: PageImageChange): RevisionRows {
           ref: `rev:${change.revId}`,
           reason: change.unavailable ?? 'revision_missing',
           pageId: change.pageId,
-          stream: null,
+          stream: change.stream,
           eventId: change.eventId,
         },
       ],
@@ -116,14 +121,16 @@ export function revisionRows(change: PageImageChange): RevisionRows {
     image,
     status,
     reasons: [],
-    source: EDIT_SOURCE,
+    source: change.stream,
     eventTime,
     revId: change.revId,
     eventId: change.eventId,
   });
-  // With the parent unknown nothing is claimed as added or removed; the page's current set is still true.
-  const added = change.parentKnown ? change.added : [];
-  const removed = change.parentKnown ? change.removed : [];
+  // With the parent unknown nothing is claimed as added or removed; the page's current set is still true. A page
+  // turned into a redirect shows no image, and none was removed from an article: it left for another page.
+  const claimed = change.parentKnown && !change.isRedirect;
+  const added = claimed ? change.added : [];
+  const removed = claimed ? change.removed : [];
   return {
     page: {
       wiki: change.wiki,
@@ -131,7 +138,8 @@ export function revisionRows(change: PageImageChange): RevisionRows {
       title: change.title,
       revId: change.revId,
       revTimestamp: change.revTimestamp,
-      images: [...new Set(change.images)].sort(),
+      images: change.isRedirect ? [] : [...new Set(change.images)].sort(),
+      isRedirect: change.isRedirect,
     },
     changes: [...added.map((i) => changeRow(i, 'added')), ...removed.map((i) => changeRow(i, 'removed'))],
     statuses: [...added.map((i) => statusRow(i, 'applied')), ...removed.map((i) => statusRow(i, 'removed'))],

@@ -36,7 +36,7 @@ ${extra}`,
 }
 
 function ctx(message: Record<string, unknown>, results: Record<string, unknown> = {}): StepContext {
-  return { message, match: {}, results, source: { topic: 't', partition: 0, offset: 0, key: null }, rule: 'r', log: silentLogger };
+  return { message, match: {}, results, source: { topic: 't', partition: 0, offset: 0, key: null, stream: 't' }, rule: 'r', log: silentLogger };
 }
 
 const revisionEvent = (pageId: number, revId: number, parent: number | null, domain = 'en.wikipedia.org') => ({

@@ -8,7 +8,7 @@ import type { StepContext } from '../../../lib/handlers/types.ts';
 const retry = { inProcess: 2, limit: 3, delayMs: 100, maxDelayMs: 1000 };
 
 function context(): StepContext {
-  return { message: {}, match: {}, results: {}, source: { topic: 't', partition: 0, offset: 0, key: null }, rule: 'r', log: silentLogger };
+  return { message: {}, match: {}, results: {}, source: { topic: 't', partition: 0, offset: 0, key: null, stream: 't' }, rule: 'r', log: silentLogger };
 }
 
 function failing(times: number, error: () => Error, result: unknown = 'ok'): RunnableStep & { calls: number } {

@@ -22,6 +22,8 @@ const fetched = (over: Partial<FetchedRevisions>): FetchedRevisions => ({
   revTimestamp: '2024-01-01T00:00:00Z',
   comment: '',
   isRevert: false,
+  isRedirect: false,
+  stream: 'mediawiki.revision-create',
   text: '[[File:A.jpg|thumb]] [[File:B.jpg]]',
   parentText: '[[File:A.jpg|thumb]]',
   unavailable: null,
@@ -83,7 +85,7 @@ describe('diffRevision', () => {
 describe('the image_diff step', () => {
   const config = parseConfig('kafka: {brokers: "127.0.0.1:9092"}\ndatabase: {url: "postgres://x@127.0.0.1/x"}\n', {});
   const env = { config, log: silentLogger, producer: { produce: async () => ({ topic: '', partition: 0, offset: 0 }) } };
-  const ctx = (f: FetchedRevisions) => ({ message: {}, match: {}, results: { fetch_revisions: f }, source: { topic: 't', partition: 0, offset: 0, key: null }, rule: 'r', log: silentLogger });
+  const ctx = (f: FetchedRevisions) => ({ message: {}, match: {}, results: { fetch_revisions: f }, source: { topic: 't', partition: 0, offset: 0, key: null, stream: 't' }, rule: 'r', log: silentLogger });
 
   test('stops the chain for an unchanged revision when stop_when_unchanged is set', async () => {
     const step = imageDiffHandler.create({ from: 'fetch_revisions', namespaces: 'bundled', stop_when_unchanged: true }, env);

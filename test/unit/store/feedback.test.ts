@@ -5,6 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { canonicalFeedback, legacyFeedback, legacyWiki, normalizeFeedback } from '../../../lib/store/feedback.ts';
 import { InvalidEventError } from '../../../lib/errors.ts';
+import { schemaVersions, schemasAvailable, schemasMissing } from '../../helpers/wikimedia-schemas.ts';
 
 const canonical = (over: Record<string, unknown>) => ({
   meta: { stream: 'mediawiki.image_suggestions_feedback', dt: '2024-03-01T10:00:00Z', id: 'e1' },
@@ -108,4 +109,55 @@ describe('legacy feedback (android.image_recommendation_interaction)', () => {
 test('normalizeFeedback tells the two streams apart and refuses other events', () => {
   assert.equal(normalizeFeedback(canonical({ is_accepted: true })).source, 'mediawiki.image_suggestions_feedback');
   assert.throws(() => normalizeFeedback({ foo: 1 }), InvalidEventError);
+});
+
+describe('every version of the real feedback schema (examples embedded in ../shared/reference/wikimedia-schemas)', () => {
+  const versions = schemaVersions('secondary/mediawiki/page/image-suggestions-feedback');
+  // What each version's own example must become: 1.0.0 names the file by its Commons URL and gives one free-text reason.
+  const expected: Record<string, { image: string; status: string; reasons: string[] }> = {
+    '1.0.0': { image: 'Example.JPEG', status: 'rejected', reasons: ['Incorrect Image'] },
+    '2.0.0': { image: 'Example.JPEG', status: 'rejected', reasons: ['notrelevant', 'lowquality'] },
+    '2.1.0': { image: 'Example.JPEG', status: 'rejected', reasons: ['notrelevant', 'lowquality', 'sectionnotappropriate'] },
+  };
+
+  test('are all known to this test', (t) => {
+    if (!schemasAvailable) return t.skip(schemasMissing);
+    assert.deepEqual(versions.map((v) => v.version), Object.keys(expected));
+  });
+
+  for (const version of Object.keys(expected)) {
+    test(`${version}: its example becomes a decision on the right file, with the stream it was consumed from as source`, (t) => {
+      const v = versions.find((x) => x.version === version);
+      if (!v) return t.skip(schemasMissing);
+      assert.ok(v.examples.length > 0, 'the schema embeds an example');
+      for (const example of v.examples) {
+        const d = canonicalFeedback(example, 'mediawiki.image_suggestions_feedback');
+        assert.deepEqual({ image: d.image, status: d.status, reasons: d.reasons }, expected[version]);
+        assert.deepEqual([d.wiki, d.pageId, d.source], ['enwiki', 1234, 'mediawiki.image_suggestions_feedback']);
+      }
+    });
+  }
+
+  test('a 2.1.0 example with both flags true is invalid, with the reason', (t) => {
+    const v = versions.find((x) => x.version === '2.1.0');
+    if (!v) return t.skip(schemasMissing);
+    assert.throws(() => canonicalFeedback({ ...v.examples[0]!, is_accepted: true, is_rejected: true }), /both accepted and rejected/);
+  });
+});
+
+describe('feedback that names no file, or no decision, is invalid with the reason, never stored as a bogus name', () => {
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a filename naming a category', { filename: 'Category:Lighthouses' }, /outside the File namespace/],
+    ['a filename that is a URL of an article', { filename: 'https://en.wikipedia.org/wiki/Lighthouse' }, /outside the File namespace/],
+    ['a filename that is not a valid title', { filename: 'File:A|B.jpg' }, /not a valid file name/],
+    ['an event without is_accepted', { is_accepted: undefined }, /no is_accepted and is_rejected booleans/],
+    ['an event whose flags are strings', { is_accepted: 'true' }, /no is_accepted and is_rejected booleans/],
+  ];
+  for (const [name, over, reason] of cases) {
+    test(name, () => assert.throws(() => canonicalFeedback(canonical(over)), (err: unknown) => err instanceof InvalidEventError && reason.test(err.message)));
+  }
+
+  test('a localised File: prefix of the wiki is dropped', () => {
+    assert.equal(canonicalFeedback(canonical({ wiki: 'dewiki', filename: 'Datei:Kölner Dom.jpg' })).image, 'Kölner_Dom.jpg');
+  });
 });

@@ -1,7 +1,7 @@
 // The rows one revision writes: page state, the added/removed log, and applied/removed statuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { revisionRows, EDIT_SOURCE, type PageImageChange } from '../../../lib/store/revision-rows.ts';
+import { revisionRows, type PageImageChange } from '../../../lib/store/revision-rows.ts';
 
 const change = (over: Partial<PageImageChange>): PageImageChange => ({
   wiki: 'enwiki',
@@ -11,6 +11,7 @@ const change = (over: Partial<PageImageChange>): PageImageChange => ({
   revId: 100,
   parentRevId: 99,
   revTimestamp: '2024-01-01T00:00:00Z',
+  dt: '2024-01-01T00:00:00Z',
   images: ['A.jpg', 'B.jpg'],
   parentKnown: true,
   added: ['B.jpg'],
@@ -19,6 +20,8 @@ const change = (over: Partial<PageImageChange>): PageImageChange => ({
   bySuggestion: true,
   suggestionTag: 'top',
   isRevert: false,
+  isRedirect: false,
+  stream: 'mediawiki.revision-create',
   unavailable: null,
   eventId: 'ev',
   eventTime: 0,
@@ -27,11 +30,11 @@ const change = (over: Partial<PageImageChange>): PageImageChange => ({
 
 test('an edit writes the new image set, one log row per change and a status per touched image', () => {
   const rows = revisionRows(change({}));
-  assert.deepEqual(rows.page, { wiki: 'enwiki', pageId: 7, title: 'Page', revId: 100, revTimestamp: '2024-01-01T00:00:00Z', images: ['A.jpg', 'B.jpg'] });
+  assert.deepEqual(rows.page, { wiki: 'enwiki', pageId: 7, title: 'Page', revId: 100, revTimestamp: '2024-01-01T00:00:00Z', images: ['A.jpg', 'B.jpg'], isRedirect: false });
   assert.deepEqual(rows.changes.map((c) => [c.image, c.change, c.bySuggestion]), [['B.jpg', 'added', true], ['C.jpg', 'removed', false]]);
   assert.deepEqual(rows.statuses.map((s) => [s.image, s.status, s.revId, s.source, s.eventTime]), [
-    ['B.jpg', 'applied', 100, EDIT_SOURCE, Date.parse('2024-01-01T00:00:00Z')],
-    ['C.jpg', 'removed', 100, EDIT_SOURCE, Date.parse('2024-01-01T00:00:00Z')],
+    ['B.jpg', 'applied', 100, 'mediawiki.revision-create', Date.parse('2024-01-01T00:00:00Z')],
+    ['C.jpg', 'removed', 100, 'mediawiki.revision-create', Date.parse('2024-01-01T00:00:00Z')],
   ]);
   assert.deepEqual(rows.unprocessable, []);
 });
@@ -46,10 +49,22 @@ test('with the parent unknown only the current image set is written', () => {
 test('an unavailable revision writes only an unprocessable row', () => {
   const rows = revisionRows(change({ images: null, unavailable: 'revision_hidden', added: [], removed: [] }));
   assert.equal(rows.page, null);
-  assert.deepEqual(rows.unprocessable, [{ wiki: 'enwiki', ref: 'rev:100', reason: 'revision_hidden', pageId: 7, stream: null, eventId: 'ev' }]);
+  assert.deepEqual(rows.unprocessable, [{ wiki: 'enwiki', ref: 'rev:100', reason: 'revision_hidden', pageId: 7, stream: 'mediawiki.revision-create', eventId: 'ev' }]);
 });
 
 test('a revision without timestamp takes the event time for its statuses', () => {
   const rows = revisionRows(change({ revTimestamp: null, eventTime: 1234 }));
   assert.equal(rows.statuses[0]!.eventTime, 1234);
+});
+
+test('a revision that turns the page into a redirect records it as a redirect without images, and claims no removal', () => {
+  const rows = revisionRows(change({ isRedirect: true, images: [], added: [], removed: ['A.jpg', 'B.jpg'] }));
+  assert.deepEqual(rows.page, { wiki: 'enwiki', pageId: 7, title: 'Page', revId: 100, revTimestamp: '2024-01-01T00:00:00Z', images: [], isRedirect: true });
+  assert.deepEqual(rows.changes, []);
+  assert.deepEqual(rows.statuses, []);
+});
+
+test('statuses name the stream the revision came from', () => {
+  const rows = revisionRows(change({ stream: 'mediawiki.page_content_change.v1' }));
+  assert.deepEqual([...new Set(rows.statuses.map((s) => s.source))], ['mediawiki.page_content_change.v1']);
 });
