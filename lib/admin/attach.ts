@@ -6,7 +6,8 @@ import { producerSettings } from '../kafka/client-config.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { PrometheusObserver } from '../metrics/prometheus-observer.ts';
 import { startAdminServer, type AdminServer } from './server.ts';
-import { KafkaProbe, createReadinessCheck, kafkaProbeSettings, type ReadinessCheck } from './readiness.ts';
+import { ClusterProbes, KafkaProbe, createReadinessCheck, kafkaProbeSettings, type ReadinessCheck } from './readiness.ts';
+import { clusterKafkaConfig, clusterNames } from '../kafka/clusters.ts';
 
 export interface AttachedAdmin {
   server: AdminServer;
@@ -28,7 +29,10 @@ export async function attachAdmin(router: Router, options: AttachOptions): Promi
   const readiness = createReadinessCheck({
     pool: router.pool,
     // Only a Kafka-sourced router depends on Kafka; file and EventStreams replays run without it.
-    kafka: config.source.type === 'kafka' ? new KafkaProbe(kafkaProbeSettings(producerSettings(config.kafka))) : undefined,
+    kafka:
+      config.source.type === 'kafka'
+        ? new ClusterProbes(new Map(clusterNames(config.kafka).map((c) => [c, new KafkaProbe(kafkaProbeSettings(producerSettings(clusterKafkaConfig(config.kafka, c))))])))
+        : undefined,
     rules: () => router.consumers,
   });
   options.metrics.setStateSource({ health: () => readiness.check(), rules: () => router.consumers });

@@ -78,6 +78,24 @@ export class KafkaProbe {
   }
 }
 
+/** One probe per Kafka cluster: ready when every cluster answers; a failure names its cluster. */
+export class ClusterProbes {
+  constructor(private readonly probes: ReadonlyMap<string, Pick<KafkaProbe, 'probe' | 'close'>>) {}
+
+  async probe(timeoutMs: number): Promise<string | null> {
+    const results = await Promise.all([...this.probes].map(async ([cluster, p]) => {
+      const failure = await p.probe(timeoutMs);
+      return failure === null ? null : this.probes.size === 1 ? failure : failure.replace(/^kafka:/, `kafka (${cluster}):`);
+    }));
+    const failures = results.filter((r): r is string => r !== null);
+    return failures.length === 0 ? null : failures.join('; ');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.probes.values()].map((p) => p.close()));
+  }
+}
+
 /** Settings for the probe: the router's producer settings (security, brokers) without idempotence, own client id. */
 export function kafkaProbeSettings(producerSettings: LibrdkafkaSettings): LibrdkafkaSettings {
   const { dr_cb: _dr, ...rest } = producerSettings;

@@ -18,9 +18,25 @@ export const ServiceSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const DEFAULT_CLUSTER = 'main';
+
+/** Another Kafka cluster a rule may read from (`cluster:` in the rule): its brokers and settings over kafka's. */
+export const KafkaClusterSchema = Type.Object(
+  {
+    brokers: Type.String({ minLength: 1, description: 'Comma-separated bootstrap brokers of this cluster, host:port' }),
+    consumer: Type.Optional({ ...LibrdkafkaSettings, description: 'librdkafka consumer settings for this cluster, over kafka.consumer' }),
+    producer: Type.Optional({ ...LibrdkafkaSettings, description: 'librdkafka producer settings for this cluster, over kafka.producer' }),
+  },
+  { additionalProperties: false },
+);
+
 export const KafkaSchema = Type.Object(
   {
-    brokers: Type.String({ default: '', description: 'Comma-separated bootstrap brokers, host:port (required with source.type kafka)' }),
+    brokers: Type.String({ default: '', description: 'Comma-separated bootstrap brokers, host:port, of the default cluster "main" (required with source.type kafka)' }),
+    clusters: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]*$' }), KafkaClusterSchema, {
+      default: {},
+      description: 'More Kafka clusters by name (e.g. jumbo, the analytics cluster that carries mediawiki.page_content_change.v1); a rule reads from one with `cluster: <name>`; "main" is kafka.brokers',
+    }),
     dc_prefixes: Type.Array(Type.String({ pattern: '^[a-z0-9_-]*$' }), {
       default: ['eqiad', 'codfw'],
       description: 'Data-centre prefixes; a rule on stream S consumes <prefix>.S for each. An empty string means the bare stream name.',
@@ -205,6 +221,7 @@ export const ConfigSchema = Type.Object(
 
 export type RouterConfig = Static<typeof ConfigSchema>;
 export type KafkaConfig = Static<typeof KafkaSchema>;
+export type KafkaClusterConfig = Static<typeof KafkaClusterSchema>;
 export type SourceConfig = Static<typeof SourceSchema>;
 export type DatabaseConfig = Static<typeof DatabaseSchema>;
 export type MediaWikiConfig = Static<typeof MediaWikiSchema>;

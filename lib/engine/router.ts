@@ -13,10 +13,10 @@ import { EVENTSTREAMS_TOPIC, EventStreamsSource } from '../sources/eventstreams-
 import { CombinedSource } from '../sources/combined-source.ts';
 import { join } from 'node:path';
 import type { ResolvedRule } from '../rules/schema.ts';
-import { KafkaProducer } from '../kafka/producer.ts';
 import { KafkaConsumerClient } from '../kafka/consumer.ts';
-import { consumerSettings, producerSettings } from '../kafka/client-config.ts';
-import { createTopics } from '../kafka/admin.ts';
+import { consumerSettings } from '../kafka/client-config.ts';
+import { KafkaClusters, clusterKafkaConfig, clusterNames } from '../kafka/clusters.ts';
+import { DEFAULT_CLUSTER } from '../config/schema.ts';
 import { createPool, type Pool } from '../store/pool.ts';
 import { migrate } from '../store/migrate.ts';
 import { ensureDatabase } from '../store/ensure-database.ts';
@@ -68,29 +68,42 @@ export class Router {
     }
     const service = config.service.name;
     const kafkaSource = config.source.type === 'kafka';
-    let producer: MessageSink;
-    let closeProducer: () => Promise<void>;
+    // One sink per Kafka cluster in use (rules' clusters, produce steps' clusters, "main"); without Kafka, retry,
+    // dead-letter and produced topics are JSON-lines files in the state folder, whatever the cluster.
+    const sinks = new Map<string, MessageSink>();
+    let clusters: KafkaClusters | null = null;
+    let fileSink: FileTopicSink | null = null;
     if (kafkaSource) {
-      const kafkaProducer = new KafkaProducer(producerSettings(config.kafka), log.child({ component: 'producer' }));
-      await kafkaProducer.connect();
-      producer = kafkaProducer;
-      closeProducer = () => kafkaProducer.disconnect();
-      const allTopics = new Set<string>();
-      for (const rule of enabled) {
-        const t = ruleTopics(service, rule.topics, config.kafka.dc_prefixes);
-        for (const topic of [...t.retries, t.deadLetter]) allTopics.add(topic);
+      const names = new Set(clusterNames(config.kafka));
+      // Only clusters something uses are connected: a deployment that reads only jumbo needs no main brokers.
+      const used = new Set(enabled.flatMap((r) => [r.cluster, ...produceClusters(r)]));
+      const unknown = [...used].filter((c) => !names.has(c));
+      if (unknown.length > 0) {
+        throw new RuleLoadError(unknown.map((c) => `unknown Kafka cluster "${c}" (configured: ${[...names].join(', ')}; add it under kafka.clusters)`));
       }
-      await createTopics(config.kafka.brokers, [...allTopics].map((topic) => ({ topic, partitions: config.kafka.topic_partitions })));
+      clusters = new KafkaClusters(config.kafka, log);
+      for (const cluster of used) sinks.set(cluster, await clusters.producer(cluster));
+      for (const cluster of used) {
+        const topics = new Set<string>();
+        for (const rule of enabled.filter((r) => r.cluster === cluster)) {
+          const t = ruleTopics(service, rule.topics, config.kafka.dc_prefixes);
+          for (const topic of [...t.retries, t.deadLetter]) topics.add(topic);
+        }
+        await clusters.createTopics(cluster, [...topics].map((topic) => ({ topic, partitions: config.kafka.topic_partitions })));
+      }
     } else {
-      // Without Kafka, retry, dead-letter and produced topics are JSON-lines files in the state folder.
-      const sink = new FileTopicSink(join(config.source.state_dir, 'topics'));
-      producer = sink;
-      closeProducer = () => sink.close();
+      fileSink = new FileTopicSink(join(config.source.state_dir, 'topics'));
+      sinks.set(DEFAULT_CLUSTER, fileSink);
     }
+    const producer = sinks.get(DEFAULT_CLUSTER) ?? unconnectedSink(DEFAULT_CLUSTER);
+    const producerFor = (cluster: string): MessageSink => sinks.get(cluster) ?? (kafkaSource ? assertNever(cluster) : producer);
     const router = new Router(config, producer, pool, log);
-    router.closers.push(closeProducer, () => pool.end());
+    router.closers.push(async () => {
+      await clusters?.close();
+      await fileSink?.close();
+    }, () => pool.end());
 
-    const env: HandlerEnvironment = { config, log, producer, pool, ...(options.io ? { io: options.io } : {}) };
+    const env: HandlerEnvironment = { config, log, producer, producerFor, pool, ...(options.io ? { io: options.io } : {}) };
     for (const rule of enabled) {
       const compiled = compileRule(rule);
       const ruleLog = log.child({ rule: rule.name });
@@ -106,12 +119,12 @@ export class Router {
         steps,
         sources: topics.sources,
         retryTopics: topics.retries,
-        producer,
+        producer: producerFor(rule.cluster),
         log: ruleLog,
         observer: options.observer ?? noopObserver,
         commitIntervalMs: config.kafka.commit_interval_ms,
         maxPendingPerPartition: config.kafka.max_pending_per_partition,
-        createClient: (hooks) => createSource(config, rule, hooks, ruleLog),
+        createClient: (hooks) => createSource(kafkaSource ? { ...config, kafka: clusterKafkaConfig(config.kafka, rule.cluster) } : config, rule, hooks, ruleLog),
         streamOf: streamResolver(rule.topics, config.source.type === 'kafka' ? config.kafka.dc_prefixes : null),
       });
       router.consumers.push(consumer);
@@ -139,6 +152,20 @@ export class Router {
     }
     this.log.info('stopped');
   }
+}
+
+/** The clusters a rule's produce steps send to (their `cluster` option). */
+function produceClusters(rule: ResolvedRule): string[] {
+  return rule.steps.filter((s) => s.handler === 'produce').map((s) => String((s.options as { cluster?: unknown }).cluster ?? DEFAULT_CLUSTER));
+}
+
+function assertNever(cluster: string): never {
+  throw new Error(`no producer for Kafka cluster ${cluster}`);
+}
+
+/** The sink of a cluster no rule uses: nothing produces to it, and anything that tries is told why. */
+function unconnectedSink(cluster: string): MessageSink {
+  return { produce: async () => Promise.reject(new Error(`Kafka cluster ${cluster} is not connected: no rule uses it`)) };
 }
 
 /** The topics a rule reads: prefixed streams on Kafka, file names for a file source, one topic for EventStreams. */

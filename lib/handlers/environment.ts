@@ -13,7 +13,10 @@ export interface MessageSink {
 export interface HandlerEnvironment {
   readonly config: RouterConfig;
   readonly log: Logger;
+  /** The default ("main") cluster's producer, or the file sink without Kafka. */
   readonly producer: MessageSink;
+  /** The producer of a named Kafka cluster (see kafka.clusters); every cluster a rule uses is connected at start. */
+  readonly producerFor?: (cluster: string) => MessageSink;
   /** Present when the router has a database; handlers that need one fail at start-up without it. */
   readonly pool?: Pool;
   /** Receives MediaWiki request and database write measurements (metrics); optional. */

@@ -12,6 +12,11 @@ const Options = Type.Object(
     key: Type.Optional(Type.String({ description: 'Message key (template); default: the source message key' })),
     value: Type.Unknown({ default: '{{message}}', description: 'Event body: a template tree, sent as JSON' }),
     headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Extra headers (templates)' })),
+    cluster: Type.String({
+      pattern: '^[a-z][a-z0-9_-]*$',
+      default: 'main',
+      description: 'Kafka cluster to produce to: "main" (kafka.brokers, the default, whatever cluster the rule reads) or a name under kafka.clusters',
+    }),
   },
   { additionalProperties: false },
 );
@@ -28,13 +33,14 @@ export const produceHandler: HandlerDefinition<typeof Options, HandlerEnvironmen
     // A valid constant destination (the usual case) is checked once, not per event.
     const constantTopic = topic.isConstant ? String(topic.evaluate({}) ?? '') : null;
     const fixedTopic = constantTopic !== null && TOPIC_NAME.test(constantTopic) ? constantTopic : null;
+    const producer = env.producerFor ? env.producerFor(options.cluster) : env.producer;
     return {
       async run(ctx) {
         const destination = fixedTopic ?? checkedTopic(topic.evaluate(ctx));
         const body = value.evaluate(ctx);
         const renderedKey = key ? String(key.evaluate(ctx) ?? '') : ctx.source.key;
         const rendered = headers ? (headers.evaluate(ctx) as Record<string, unknown>) : null;
-        const report = await env.producer.produce({
+        const report = await producer.produce({
           topic: destination,
           key: renderedKey || null,
           value: JSON.stringify(body),

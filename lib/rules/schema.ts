@@ -13,6 +13,7 @@ export const RULE_DEFAULTS = Object.freeze({
   concurrency: 50,
   enabled: true,
   canary: false,
+  cluster: 'main',
   retry: Object.freeze({ in_process: 2, limit: 3, delay_ms: 1000, max_delay_ms: 300_000 }),
 });
 
@@ -89,6 +90,13 @@ export const RuleSchema = Type.Object(
     retry: Type.Optional(RetrySchema),
     consumer: Type.Optional(RuleConsumerSchema),
     enabled: Type.Optional(Type.Boolean({ default: RULE_DEFAULTS.enabled })),
+    cluster: Type.Optional(
+      Type.String({
+        pattern: '^[a-z][a-z0-9_-]*$',
+        default: RULE_DEFAULTS.cluster,
+        description: 'The Kafka cluster to read from: "main" (kafka.brokers) or a name under kafka.clusters; its retry and dead-letter topics live there too.',
+      }),
+    ),
     canary: Type.Optional(
       Type.Boolean({
         default: RULE_DEFAULTS.canary,
@@ -144,6 +152,8 @@ export interface ResolvedRule {
   enabled: boolean;
   /** Whether canary events (meta.domain canary) reach this rule; by default they are dropped and counted. */
   canary: boolean;
+  /** The Kafka cluster the rule reads from (and parks its retries and dead letters on). */
+  cluster: string;
   steps: ResolvedStep[];
   /** Where the rule was defined, when loaded from a file. */
   source?: RuleLocation;
@@ -181,6 +191,7 @@ export function normalizeRule(rule: Rule, source?: RuleLocation): ResolvedRule {
     consumer: { ...rule.consumer },
     enabled: rule.enabled ?? RULE_DEFAULTS.enabled,
     canary: rule.canary ?? RULE_DEFAULTS.canary,
+    cluster: rule.cluster ?? RULE_DEFAULTS.cluster,
     steps: rule.steps.map((s, i) => {
       const handler = handlers[i]!;
       // `- fetch_revisions:` (no value) loads as null: same as `{}`.

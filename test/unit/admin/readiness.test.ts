@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadinessCheck, kafkaProbeSettings } from '../../../lib/admin/readiness.ts';
+import { ClusterProbes, createReadinessCheck, kafkaProbeSettings } from '../../../lib/admin/readiness.ts';
 
 const pool = (behaviour: 'ok' | 'fail' | 'hang') => ({
   query: (() =>
@@ -43,5 +43,17 @@ describe('readiness check', () => {
   test('the Kafka probe keeps the operator settings but gets its own client id and no idempotence', () => {
     const settings = kafkaProbeSettings({ 'metadata.broker.list': 'b:9092', 'client.id': 'imr', dr_cb: true, 'security.protocol': 'ssl', 'enable.idempotence': true });
     assert.deepEqual(settings, { 'metadata.broker.list': 'b:9092', 'client.id': 'imr-probe', 'security.protocol': 'ssl', 'enable.idempotence': false });
+  });
+});
+
+describe('ClusterProbes', () => {
+  test('is ready when every cluster answers, and names each cluster that does not', async () => {
+    assert.equal(await new ClusterProbes(new Map([['main', kafka(null)], ['jumbo', kafka(null)]])).probe(10), null);
+    const probes = new ClusterProbes(new Map([['main', kafka(null)], ['jumbo', kafka('kafka: Local: Broker transport failure')]]));
+    assert.equal(await probes.probe(10), 'kafka (jumbo): Local: Broker transport failure');
+  });
+
+  test('with one cluster, says kafka as a single probe does', async () => {
+    assert.equal(await new ClusterProbes(new Map([['main', kafka('kafka: down')]])).probe(10), 'kafka: down');
   });
 });

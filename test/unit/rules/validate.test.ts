@@ -183,6 +183,7 @@ describe('loadRules loads valid fixtures', () => {
       consumer: {},
       enabled: true,
       canary: false,
+      cluster: 'main',
       steps: [{ handler: 'log', name: 'log', options: { message: 'deleted {{message.page_title}}', level: 'info' } }],
       source: { file: `${dir}/valid/10-images.yaml`, line: 32, column: 5 },
     });
