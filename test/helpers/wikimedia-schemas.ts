@@ -39,8 +39,16 @@ export function schemaVersions(name: string): SchemaVersion[] {
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 
+/**
+ * A schema ready for Ajv: without `$id` (versions share a title, not an id Ajv should cache), `$schema` (Ajv knows
+ * draft-07 as http://, Wikimedia writes https://) and `examples`.
+ */
+export function schemaBody(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $id: _id, $schema: _meta, examples: _examples, ...body } = schema;
+  return body;
+}
+
 /** A validator for one schema version (formats are not checked: the schemas use date-time and uri-reference). */
 export function validatorFor(version: SchemaVersion): ValidateFunction {
-  const { $id: _id, ...schema } = version.schema;
-  return ajv.compile(schema);
+  return ajv.compile(schemaBody(version.schema));
 }

@@ -32,6 +32,13 @@ describe('docs/runbook.md SQL runs against the real schema', () => {
         ('dewiki', 'title:X', 'page_missing', NULL),
         ('enwiki', 'rev:97', 'revision_missing', 1)`);
     await pool.query(`UPDATE unprocessable_event SET recorded_at = now() - INTERVAL '2 days' WHERE ref = 'rev:97'`);
+    // What canary copies of the feedback examples stored before canaries were dropped, and a real decision beside them.
+    await pool.query(`
+      INSERT INTO recommendation_status (wiki, page_id, image, status, reasons, source, event_dt) VALUES
+        ('enwiki', 1234, 'Https://commons.wikimedia.org/wiki/File:example.JPEG', 'rejected', '{Incorrect Image}', '/mediawiki/page/image-suggestions-feedback', now()),
+        ('enwiki', 1234, 'Example.JPEG', 'rejected', '{notrelevant,lowquality}', 'mediawiki.image_suggestions_feedback', now()),
+        ('enwiki', 555, 'Eathworm_image.jpeg', 'accepted', '{}', 'android.image_recommendation_interaction', now()),
+        ('enwiki', 1234, 'Real_photo.jpg', 'rejected', '{offensive}', 'mediawiki.image_suggestions_feedback', now())`);
   });
   after(async () => {
     await pool?.end();
@@ -82,6 +89,13 @@ describe('docs/runbook.md SQL runs against the real schema', () => {
       ['enwiki', 'revision_hidden', 2],
       ['dewiki', 'page_missing', 1],
     ]);
+  });
+
+  test('the canary clean-up finds exactly the rows the canary examples left, and deletes them', () => {
+    const [found, deleted] = results.get('canary-rows')!;
+    const canaries = ['Eathworm_image.jpeg', 'Example.JPEG', 'Https://commons.wikimedia.org/wiki/File:example.JPEG'];
+    assert.deepEqual(found!.map((r) => r.image).sort(), canaries);
+    assert.deepEqual(deleted!.map((r) => r.image).sort(), canaries, 'the real decision on the same page stays');
   });
 
   test('the password rotation statement is accepted by PostgreSQL', () => {
