@@ -1,5 +1,5 @@
-// One Ajv instance for the whole project, and a translation of Ajv errors into `setting.path: reason`.
-// Config and rule validation both go through here, so error wording is the same everywhere.
+// Schema validation for the whole project (one Ajv per set of options, shared), and the translation of Ajv errors
+// into `setting.path: reason`. Config, rules and handler options all compile here, so they validate alike.
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 

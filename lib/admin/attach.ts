@@ -1,7 +1,9 @@
 // Wires metrics and the admin API to a running Router the way `run` does (and tests do): readiness probes,
 // scrape-time router state, and the admin server on admin.listen. One place, so tests exercise the real wiring.
 import type { Logger } from '../log.ts';
-import type { Router } from '../engine/router.ts';
+import type { RouterConfig } from '../config/schema.ts';
+import type { Pool } from '../store/pool.ts';
+import type { AdminRule } from './server.ts';
 import { producerSettings } from '../kafka/client-config.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { PrometheusObserver } from '../metrics/prometheus-observer.ts';
@@ -24,7 +26,14 @@ export interface AttachOptions {
   token?: string;
 }
 
-export async function attachAdmin(router: Router, options: AttachOptions): Promise<AttachedAdmin> {
+/** What the admin API needs of a running router (lib/app's Router fits): its config, its database and its rules. */
+export interface AdminTarget {
+  readonly config: RouterConfig;
+  readonly pool: Pool;
+  readonly consumers: readonly AdminRule[];
+}
+
+export async function attachAdmin(router: AdminTarget, options: AttachOptions): Promise<AttachedAdmin> {
   const { config } = router;
   const readiness = createReadinessCheck({
     pool: router.pool,

@@ -107,7 +107,7 @@ export interface ReadinessOptions {
   /** Absent when the router does not use Kafka (source.type file or eventstreams). */
   kafka?: Pick<KafkaProbe, 'probe' | 'close'>;
   /** Rule consumers: a rule that is stopping or stopped makes the router not ready. */
-  rules: () => Array<{ name: string; status: string }>;
+  rules: () => ReadonlyArray<{ name: string; status: string }>;
   timeoutMs?: number;
 }
 

@@ -12,7 +12,7 @@ import { handlers } from '../handlers/registry.ts';
 import { extractImagesCommand } from './extract-images-command.ts';
 import { runCommand } from './run-command.ts';
 import { redriveCommand } from './redrive-command.ts';
-import { RuleLoadError } from '../engine/router.ts';
+import { RuleLoadError } from '../app/router.ts';
 import { demoCommand } from '../demo/run-demo.ts';
 
 const DEFAULT_CONFIG = process.env.IMAGEMATCHING_ROUTER_CONFIG ?? 'config.yaml';

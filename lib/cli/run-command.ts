@@ -2,7 +2,7 @@
 // A second signal during shutdown exits at once (exit 130): offsets of unfinished events stay uncommitted.
 import { loadConfigFile } from '../config/load.ts';
 import { createLogger } from '../log.ts';
-import { Router } from '../engine/router.ts';
+import { Router } from '../app/router.ts';
 import { createMetrics, PrometheusObserver } from '../metrics/index.ts';
 import { attachAdmin, type AttachedAdmin } from '../admin/attach.ts';
 import { applyHeapGrowth } from './heap-growth.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { parseConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
-import { Router } from '../engine/router.ts';
+import { Router } from '../app/router.ts';
 import { FakeMediaWiki } from './fake-mediawiki.ts';
 import type { Pool } from '../store/pool.ts';
 

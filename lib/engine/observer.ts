@@ -34,11 +34,6 @@ export interface EngineObserver {
   partitionRevoked(rule: string, topic: string, partition: number): void;
 }
 
-/** What the I/O edges report (MediaWiki requests, database writes); metrics implement it. */
-export interface IoObserver {
-  apiRequest(domain: string, status: number | null, seconds: number, revisions?: number): void;
-  dbWrite(operation: string, seconds: number, rowsByTable: Readonly<Record<string, number>>): void;
-}
 
 export const noopObserver: EngineObserver = {
   consumed() {},

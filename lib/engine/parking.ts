@@ -1,7 +1,7 @@
 // Builds the messages that park a failed event: in `<service>.retry.<topic>` with a due time, or in the
 // dead-letter topic `<service>.error`. Both keep the original key, value and headers, so nothing is lost and
 // `redrive` can restore the event exactly. Pure: no I/O here.
-import type { Headers, OutgoingMessage } from '../kafka/producer.ts';
+import type { Headers, OutgoingMessage } from '../messaging/message.ts';
 
 export const HEADER = {
   rule: 'imr.rule',

@@ -4,10 +4,9 @@
 import type { Logger } from '../log.ts';
 import { InvalidEventError, asRouterError, errorClassName, type RouterError } from '../errors.ts';
 import type { CompiledRule } from '../rules/compile.ts';
-import type { SourceCoordinates, StepContext } from '../handlers/types.ts';
+import type { SourceCoordinates, StepContext } from './step.ts';
 import type { EventSource, ConsumedMessage, TopicPartition, RebalanceHooks } from '../sources/source.ts';
-import type { OutgoingMessage } from '../kafka/producer.ts';
-import type { MessageSink } from '../handlers/environment.ts';
+import type { MessageSink, OutgoingMessage } from '../messaging/message.ts';
 import { retryDelayMs } from '../rules/compile.ts';
 import { KeyScheduler, type ScheduledJob } from './key-scheduler.ts';
 import { PartitionOffsets } from './partition-offsets.ts';

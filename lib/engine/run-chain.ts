@@ -3,7 +3,7 @@
 import { asRouterError, DatabaseUnavailableError, errorClassName, type RouterError } from '../errors.ts';
 import type { ResolvedRetry } from '../rules/schema.ts';
 import { retryDelayMs } from '../rules/compile.ts';
-import type { Step, StepContext } from '../handlers/types.ts';
+import type { Step, StepContext } from './step.ts';
 import type { SkipReason } from './observer.ts';
 
 export interface RunnableStep {

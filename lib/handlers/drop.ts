@@ -7,7 +7,8 @@ const Options = Type.Object({}, { additionalProperties: false });
 
 export const dropHandler: HandlerDefinition<typeof Options> = {
   name: 'drop',
-  description: 'Stop processing the event (successfully).',
+  description: 'Ends the chain successfully (the event counts as succeeded): after a `log` step, or in a rule that exists to keep some events from later steps.',
+  examples: [{ summary: 'Stop here', options: {} }],
   options: Options,
   create() {
     return { run: async () => ({ stop: true }) };

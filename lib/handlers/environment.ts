@@ -1,14 +1,11 @@
-// What handlers may use from the outside world. The engine builds one environment per router process;
-// tests build their own with real Kafka, PostgreSQL and a local HTTP server.
+// What handlers may use from the outside world: the services the composition root (lib/app) built once for the
+// router, and where derived events go. Handlers never build a service of their own.
 import type { Logger } from '../log.ts';
 import type { RouterConfig } from '../config/schema.ts';
-import type { DeliveryReport, OutgoingMessage } from '../kafka/producer.ts';
-import type { Pool } from '../store/pool.ts';
-import type { IoObserver } from '../engine/observer.ts';
-
-export interface MessageSink {
-  produce(message: OutgoingMessage): Promise<DeliveryReport>;
-}
+import type { MessageSink } from '../messaging/message.ts';
+import type { RecommendationStore } from '../store/recommendations.ts';
+import type { MediaWikiGateway } from '../mediawiki/client.ts';
+import type { ImageExtractor } from '../mediawiki/extraction-pool.ts';
 
 export interface HandlerEnvironment {
   readonly config: RouterConfig;
@@ -17,8 +14,10 @@ export interface HandlerEnvironment {
   readonly producer: MessageSink;
   /** The producer of a named Kafka cluster (see kafka.clusters); every cluster a rule uses is connected at start. */
   readonly producerFor?: (cluster: string) => MessageSink;
-  /** Present when the router has a database; handlers that need one fail at start-up without it. */
-  readonly pool?: Pool;
-  /** Receives MediaWiki request and database write measurements (metrics); optional. */
-  readonly io?: IoObserver;
+  /** The recommendation state in PostgreSQL (or the embedded database). */
+  readonly store: RecommendationStore;
+  /** The MediaWiki Action API of every wiki. */
+  readonly mediawiki: MediaWikiGateway;
+  /** Image extraction, in the event loop or on worker threads (wikitext.extract_threads). */
+  readonly extractor: ImageExtractor;
 }

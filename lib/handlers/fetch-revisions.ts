@@ -11,13 +11,12 @@
 // the answers nor the texts reach the event loop; with no threads the same happens in the event loop.
 import { Type } from '@sinclair/typebox';
 import { PermanentError, TransientError } from '../errors.ts';
-import { acquireGateway, type MediaWikiGateway } from '../mediawiki/client.ts';
+import type { MediaWikiGateway } from '../mediawiki/client.ts';
 import { apiUrlFor } from '../mediawiki/action-api.ts';
 import { readRevisionEvent, type RevisionEventFields } from '../mediawiki/revision-event.ts';
 import type { RevisionImagesLookup } from '../mediawiki/revision-images.ts';
 import type { RevisionLookup } from '../mediawiki/revisions.ts';
-import { storeFor } from '../store/recommendations.ts';
-import { acquireExtractor, type ImageExtractor } from '../wikitext/extraction-pool.ts';
+import type { ImageExtractor } from '../mediawiki/extraction-pool.ts';
 import type { FileNamespaceNames } from '../wikitext/siteinfo.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { HandlerEnvironment } from './environment.ts';
@@ -27,13 +26,14 @@ const Options = Type.Object(
   {
     use_stored_parent: Type.Boolean({
       default: true,
-      description: 'Take the parent image set from page_image_state when the stored revision is the parent (saves one fetch)',
+      description: "Take the parent's images from `page_image_state` when the stored revision is the parent (saves one fetch)",
     }),
     images: Type.Boolean({
       default: false,
-      description: 'Return the image lists of the texts instead of the texts, read from the API answers on the extraction threads',
+      description:
+        "Return the revisions' image lists (`images`, `parentImages`) instead of their texts (`text` and `parentText` are then null or absent): each API answer is decoded, parsed and scanned in one go, on an extraction thread when `wikitext.extract_threads` > 0, so texts never reach the event loop ([design-decisions.md](design-decisions.md#revisions-fetched-as-image-lists))",
     }),
-    namespaces: { ...NamespacesOption, description: 'With images: the File namespace names to extract with (as image_diff namespaces)' },
+    namespaces: { ...NamespacesOption, description: "With `images: true`: the File namespace names to extract with, as `image_diff`'s option" },
   },
   { additionalProperties: false },
 );
@@ -86,12 +86,23 @@ function contentOf(lookup: RevisionLookup | RevisionImagesLookup, domain: string
 
 export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
   name: 'fetch_revisions',
-  description: "Fetch the wikitext of the event's revision and its parent, or their image lists (batched per wiki; stored parent images reused).",
+  description: "Fetches the wikitext of the event's revision and of its parent from the wiki's Action API, or their image lists.",
+  details: `The API is \`mediawiki.api_url\` of the wiki's domain: \`meta.domain\` when the event has one, else derived from its
+wiki id (docs/state.md); only domains in \`mediawiki.allowed_domains\` are called. Revision ids of concurrent events of
+the same wiki share requests of up to \`mediawiki.batch_size\` ids, collected for \`mediawiki.batch_linger_ms\`. Reads
+\`mediawiki.revision-create\` and \`mediawiki.page_change\`/\`page_content_change\` events (the latter carry the new
+text: only the parent is fetched). A revision that makes its page a redirect fetches nothing. Unknown or hidden
+revisions are a result (\`unavailable\`), not an error; timeouts, 5xx, 429 and \`maxlag\` are retried (honouring
+\`Retry-After\`).`,
+  examples: [
+    { summary: 'Image lists, read off the event loop when extraction threads are configured', options: { images: true } },
+    { summary: "Texts, with the wiki's own namespace names for a later image_diff", options: { use_stored_parent: true } },
+  ],
   options: Options,
   create(options, env) {
-    const { gateway, release } = acquireGateway(env.config.mediawiki, env.io);
-    const extraction = options.images ? acquireExtractor(env.config.wikitext.extract_threads) : null;
-    const store = options.use_stored_parent && env.pool ? storeFor(env.pool, undefined, env.io) : null;
+    const gateway = env.mediawiki;
+    const extractor = options.images ? env.extractor : null;
+    const store = options.use_stored_parent ? env.store : null;
     return {
       async run(ctx) {
         const event = readRevisionEvent(ctx.message);
@@ -105,7 +116,7 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
           if (stored && stored.revId === event.parentRevId) parentImages = stored.images;
         }
         const needParent = event.parentRevId !== null && parentImages === undefined;
-        const fetch = extraction ? imagesFetcher(gateway, extraction.extractor, await namespaceNamesFor(options.namespaces, gateway, { wiki: event.wiki, domain }, ctx)) : textFetcher(gateway);
+        const fetch = extractor ? imagesFetcher(gateway, extractor, await namespaceNamesFor(options.namespaces, gateway, { wiki: event.wiki, domain }, ctx)) : textFetcher(gateway);
         // Both ids go to the batcher in the same tick, so they share a request.
         const [revision, parent] = await Promise.all([
           event.text === undefined ? fetch.revision(domain, event.revId) : fetch.carried(event.text),
@@ -141,9 +152,6 @@ export const fetchRevisionsHandler: HandlerDefinition<typeof Options, HandlerEnv
           ctx.log.info({ wiki: event.wiki, revId: event.revId, parentRevId: event.parentRevId, reason: result.parentUnavailable }, 'parent revision text unavailable: images recorded, no diff');
         }
         return { result };
-      },
-      close: async () => {
-        await Promise.all([release(), extraction?.release()]);
       },
     };
   },

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { Agent, request } from 'undici';
 import { compileTemplateTree } from '../rules/template.ts';
 import { PermanentError, TransientError } from '../errors.ts';
-import { isHostAllowed } from './host-allowlist.ts';
+import { isHostAllowed } from '../net/host-allowlist.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { HandlerEnvironment } from './environment.ts';
 
@@ -12,13 +12,18 @@ const StatusSpec = Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Typ
 
 const Options = Type.Object(
   {
-    method: Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].map((m) => Type.Literal(m)), { default: 'GET' }),
-    uri: Type.String({ minLength: 1, description: 'Request URI (template); its host must be in http.allowed_hosts' }),
-    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Request headers (templates)' })),
-    body: Type.Optional(Type.Unknown({ description: 'Request body: a string, or a template tree sent as JSON' })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, description: 'Default: http.timeout_ms from the config' })),
-    retry_on: Type.Array(StatusSpec, { default: ['5xx', 429, 408], description: 'Statuses that are retried' }),
-    ignore: Type.Array(StatusSpec, { default: [], description: 'Statuses treated as success (e.g. 404, 412)' }),
+    method: Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].map((m) => Type.Literal(m)), { default: 'GET', description: 'HTTP method' }),
+    uri: Type.String({ minLength: 1, 'x-kind': 'template', description: '`http` or `https` URI; its host must be in `http.allowed_hosts`' }),
+    headers: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        'x-kind': 'mapping of templates',
+        description: "Request headers; the User-Agent is the config's `mediawiki.user_agent` unless set",
+      }),
+    ),
+    body: Type.Optional(Type.Unknown({ 'x-kind': 'template tree', description: 'A string is sent as it is; anything else as JSON' })),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, 'x-default': '`http.timeout_ms`', description: 'Request timeout' })),
+    retry_on: Type.Array(StatusSpec, { default: ['5xx', 429, 408], 'x-kind': 'list of statuses', description: 'Statuses that are retried (`Retry-After` honoured)' }),
+    ignore: Type.Array(StatusSpec, { default: [], 'x-kind': 'list of statuses', description: 'Statuses treated as success (e.g. `404`, `412`)' }),
   },
   { additionalProperties: false },
 );
@@ -40,7 +45,20 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
 
 export const httpHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
   name: 'http',
-  description: 'Send a templated HTTP request; statuses decide success, ignore, retry or failure.',
+  description: "A templated HTTP request (change-propagation's `exec`), only to hosts in the config's `http.allowed_hosts`.",
+  details: `Statuses are integers or classes such as \`'5xx'\`. A 2xx succeeds; a status in \`ignore\` succeeds; one in
+\`retry_on\` is retried; anything else is a permanent failure (dead letter). Network errors and timeouts are retried.
+The result (\`results.http\`) is \`{status, body}\` (JSON bodies parsed).`,
+  examples: [
+    {
+      summary: 'Purge the page of every matching revision in a cache, a missing page being no failure',
+      options: { method: 'POST', uri: 'https://purge.example.org/wiki/{{message.page_title | uri}}', ignore: [404] },
+    },
+    {
+      summary: 'Send a JSON body built from the event',
+      options: { method: 'PUT', uri: 'https://api.example.org/pages/{{message.page_id}}', body: { wiki: '{{message.database}}', rev: '{{message.rev_id}}' } },
+    },
+  ],
   options: Options,
   create(options, env) {
     const uri = compileTemplateTree(options.uri);

@@ -7,12 +7,11 @@
 // `produce` step only emits real changes (put it on record_page_images instead when state must be kept).
 import { Type } from '@sinclair/typebox';
 import { PermanentError } from '../errors.ts';
-import { acquireGateway } from '../mediawiki/client.ts';
 import { suggestionTag } from '../mediawiki/revision-event.ts';
-import { acquireExtractor, inThreadExtractor, type ImageExtractor } from '../wikitext/extraction-pool.ts';
+import { inThreadExtractor, type ImageExtractor } from '../mediawiki/extraction-pool.ts';
 import { diffImages } from '../wikitext/image-diff.ts';
 import type { FileNamespaceNames } from '../wikitext/siteinfo.ts';
-import type { PageImageChange } from '../store/revision-rows.ts';
+import type { PageImageChange } from '../recommendations/revision-rows.ts';
 import type { FetchedRevisions } from './fetch-revisions.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { HandlerEnvironment } from './environment.ts';
@@ -20,7 +19,7 @@ import { NamespacesOption, namespaceNamesFor } from './namespace-names.ts';
 
 const Options = Type.Object(
   {
-    from: Type.String({ default: 'fetch_revisions', description: 'Name of the step whose result holds the texts' }),
+    from: Type.String({ default: 'fetch_revisions', 'x-kind': 'step name', description: 'The step whose result holds the texts or image lists' }),
     namespaces: NamespacesOption,
     stop_when_unchanged: Type.Boolean({ default: false, description: 'End the chain (successfully) when no image was added or removed' }),
   },
@@ -69,23 +68,22 @@ export async function diffRevision(fetched: FetchedRevisions, names: FileNamespa
 
 export const imageDiffHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
   name: 'image_diff',
-  description: 'Images added and removed by a revision (from fetch_revisions), with the current image set.',
+  description: 'Images of the revision and of its parent, which were added and removed, the current set, and whether the edit summary carries an Android add-image tag.',
+  details: `Result: \`results.image_diff\` (docs/state.md). When \`fetch_revisions\` ran with \`images: true\`, its image lists are
+used as they are (its \`namespaces\` option applies). Reverts need no special case: a rollback that drops an image
+reports it removed, as any edit would.`,
+  examples: [{ summary: "Diff with each wiki's live namespace names", options: { namespaces: 'siteinfo' } }],
   options: Options,
   create(options, env) {
-    const gateway = acquireGateway(env.config.mediawiki, env.io);
-    const extraction = acquireExtractor(env.config.wikitext.extract_threads);
     return {
       async run(ctx) {
         const fetched = ctx.results[options.from] as FetchedRevisions | undefined;
         if (!fetched || typeof fetched !== 'object' || !('revId' in fetched)) {
           throw new PermanentError(`image_diff: no result of step "${options.from}" (put fetch_revisions before image_diff)`);
         }
-        const names = await namespaceNamesFor(options.namespaces, gateway.gateway, fetched, ctx);
-        const change = await diffRevision(fetched, names, extraction.extractor);
+        const names = await namespaceNamesFor(options.namespaces, env.mediawiki, fetched, ctx);
+        const change = await diffRevision(fetched, names, env.extractor);
         return { result: change, ...(options.stop_when_unchanged && !change.changed ? { stop: true } : {}) };
-      },
-      close: async () => {
-        await Promise.all([gateway.release(), extraction.release()]);
       },
     };
   },

@@ -7,7 +7,7 @@ import { defaultNamespaceNames, type FileNamespaceNames } from '../wikitext/site
 
 export const NamespacesOption = Type.Union([Type.Literal('bundled'), Type.Literal('siteinfo')], {
   default: 'bundled',
-  description: 'File namespace names: bundled defaults per wiki, or the wiki siteinfo (cached for a day, defaults on failure)',
+  description: "File namespace names to extract with: bundled ones per wiki, or the wiki's siteinfo (cached a day, bundled names on failure)",
 });
 
 /**

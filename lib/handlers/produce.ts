@@ -8,14 +8,14 @@ import type { HandlerEnvironment } from './environment.ts';
 
 const Options = Type.Object(
   {
-    topic: Type.String({ minLength: 1, description: 'Destination topic (template)' }),
-    key: Type.Optional(Type.String({ description: 'Message key (template); default: the source message key' })),
-    value: Type.Unknown({ default: '{{message}}', description: 'Event body: a template tree, sent as JSON' }),
-    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Extra headers (templates)' })),
+    topic: Type.String({ minLength: 1, 'x-kind': 'template', description: 'Destination topic (the exact name, no prefix added)' }),
+    key: Type.Optional(Type.String({ 'x-kind': 'template', 'x-default': 'the source message key', description: 'Message key' })),
+    value: Type.Unknown({ default: '{{message}}', 'x-kind': 'template tree', description: 'The event body, sent as JSON' }),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { 'x-kind': 'mapping of templates', description: 'Extra headers' })),
     cluster: Type.String({
       pattern: '^[a-z][a-z0-9_-]*$',
       default: 'main',
-      description: 'Kafka cluster to produce to: "main" (kafka.brokers, the default, whatever cluster the rule reads) or a name under kafka.clusters',
+      description: 'Kafka cluster to produce to: `main` (`kafka.brokers`), whatever cluster the rule reads, or a name under `kafka.clusters`',
     }),
   },
   { additionalProperties: false },
@@ -23,7 +23,13 @@ const Options = Type.Object(
 
 export const produceHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
   name: 'produce',
-  description: 'Produce a derived JSON event to a topic (acknowledged before the step succeeds).',
+  description: "Produces a derived JSON event and waits for the broker's acknowledgement, so the source offset is committed only once the derived event is durable.",
+  examples: [
+    {
+      summary: 'Forward the event, keyed by wiki and page',
+      options: { topic: 'images.page_touched', key: '{{message.database}}:{{message.page_id}}', value: { wiki: '{{message.database}}', page_id: '{{message.page_id}}' } },
+    },
+  ],
   options: Options,
   create(options, env) {
     const topic = compileTemplateTree(options.topic);

@@ -2,8 +2,7 @@
 // recommendation_status row, merged with what is stored by the precedence in lib/store/status-precedence.ts.
 import { Type } from '@sinclair/typebox';
 import { PermanentError } from '../errors.ts';
-import { normalizeFeedback, type FeedbackDecision } from '../store/feedback.ts';
-import { storeFor } from '../store/recommendations.ts';
+import { normalizeFeedback, type FeedbackDecision } from '../recommendations/feedback.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { HandlerEnvironment } from './environment.ts';
 
@@ -11,7 +10,8 @@ const Options = Type.Object(
   {
     page_from: Type.String({
       default: 'resolve_page',
-      description: 'Step whose result gives the page id when the event has none (the legacy Android stream)',
+      'x-kind': 'step name',
+      description: 'The step giving the page id when the event has none (the legacy Android stream)',
     }),
   },
   { additionalProperties: false },
@@ -21,11 +21,11 @@ const hasPage = (d: FeedbackDecision): d is FeedbackDecision & { pageId: number 
 
 export const recordFeedbackHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
   name: 'record_feedback',
-  description: 'Record image suggestion feedback (accepted, rejected, undecided, invalidated) in recommendation_status.',
+  description: 'Records image-suggestion feedback (`mediawiki.image_suggestions_feedback` of every version, or the legacy Android stream after `resolve_page`) in `recommendation_status`, merged by the precedence of docs/state.md.',
+  examples: [{ summary: 'Feedback that names its page', options: {} }],
   options: Options,
   create(options, env) {
-    if (!env.pool) throw new Error('record_feedback needs a database (database.url)');
-    const store = storeFor(env.pool, undefined, env.io);
+    const { store } = env;
     return {
       async run(ctx) {
         const resolved = ctx.results[options.page_from] as { pageId?: unknown } | undefined;

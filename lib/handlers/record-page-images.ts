@@ -9,16 +9,15 @@
 // (which is what lets the next event skip fetching its parent).
 import { Type } from '@sinclair/typebox';
 import { PermanentError } from '../errors.ts';
-import { storeFor } from '../store/recommendations.ts';
-import { revisionRows, type PageImageChange } from '../store/revision-rows.ts';
+import { revisionRows, type PageImageChange } from '../recommendations/revision-rows.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { SkipReason } from '../engine/observer.ts';
 import type { HandlerEnvironment } from './environment.ts';
 
 const Options = Type.Object(
   {
-    from: Type.String({ default: 'image_diff', description: 'Name of the step whose result is the image diff' }),
-    stop_when_unchanged: Type.Boolean({ default: false, description: 'End the chain (successfully) after recording when no image was added or removed' }),
+    from: Type.String({ default: 'image_diff', 'x-kind': 'step name', description: 'The step whose result is the diff' }),
+    stop_when_unchanged: Type.Boolean({ default: false, description: 'End the chain after recording when no image was added or removed' }),
   },
   { additionalProperties: false },
 );
@@ -36,11 +35,14 @@ function skipReason(change: PageImageChange): SkipReason | undefined {
 
 export const recordPageImagesHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
   name: 'record_page_images',
-  description: 'Record the image diff of a revision in page_image_state, image_change and recommendation_status.',
+  description: 'Writes the diff to `page_image_state` (forward-only), `image_change` and `recommendation_status`, batched with concurrent events into one transaction.',
+  details: `An unavailable revision is recorded in \`unprocessable_event\` and ends the chain; so does a revision whose parent
+is unavailable (its image set is recorded, no change claimed) or that made the page a redirect. Each of those counts as
+skipped, with its reason.`,
+  examples: [{ summary: 'Record every revision, and let only changes go on to a produce step', options: { stop_when_unchanged: true } }],
   options: Options,
   create(options, env) {
-    if (!env.pool) throw new Error('record_page_images needs a database (database.url)');
-    const store = storeFor(env.pool, undefined, env.io);
+    const { store } = env;
     return {
       async run(ctx) {
         const change = ctx.results[options.from] as PageImageChange | undefined;

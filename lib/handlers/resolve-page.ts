@@ -7,24 +7,23 @@
 import { Type } from '@sinclair/typebox';
 import { compileTemplateTree } from '../rules/template.ts';
 import { InvalidEventError } from '../errors.ts';
-import { acquireGateway } from '../mediawiki/client.ts';
 import { apiUrlFor } from '../mediawiki/action-api.ts';
 import { pageTitleToDbKey } from '../mediawiki/titles.ts';
-import { legacyWiki } from '../store/feedback.ts';
-import { storeFor } from '../store/recommendations.ts';
-import type { UnprocessableRow } from '../store/revision-rows.ts';
+import { legacyWiki } from '../recommendations/feedback.ts';
+import type { UnprocessableRow } from '../recommendations/revision-rows.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { HandlerEnvironment } from './environment.ts';
 
 const Options = Type.Object(
   {
-    title: Type.String({ default: '{{message.page_title}}', description: 'Page title (template), display or DB-key form' }),
+    title: Type.String({ default: '{{message.page_title}}', 'x-kind': 'template', description: 'Display or DB-key title' }),
     lang: Type.String({
       default: '{{message.lang}}',
-      description: 'App languages (template); the first gives the wiki (<lang>wiki) and domain (<lang>.wikipedia.org)',
+      'x-kind': 'template',
+      description: 'App languages; the first gives `<lang>wiki` and `<lang>.wikipedia.org`',
     }),
-    domain: Type.Optional(Type.String({ description: 'Wiki domain (template); overrides the one derived from lang' })),
-    wiki: Type.Optional(Type.String({ description: 'Wiki id (template); overrides the one derived from lang' })),
+    domain: Type.Optional(Type.String({ 'x-kind': 'template', 'x-default': 'from `lang`', description: 'Wiki domain override' })),
+    wiki: Type.Optional(Type.String({ 'x-kind': 'template', 'x-default': 'from `lang`', description: 'Wiki id override' })),
   },
   { additionalProperties: false },
 );
@@ -39,11 +38,12 @@ export interface ResolvedPage {
 
 export const resolvePageHandler: HandlerDefinition<typeof Options, HandlerEnvironment> = {
   name: 'resolve_page',
-  description: 'Resolve a page title to its page id through the Action API (batched per wiki); unknown pages are recorded.',
+  description: 'Resolves a page title to its page id through the Action API (normalisation and redirects followed, batched per wiki).',
+  details: 'A title that names no page is recorded in `unprocessable_event` and ends the chain (skipped, reason `page_missing` or `title_invalid`).',
+  examples: [{ summary: 'The legacy Android stream: title and app languages from the event', options: {} }],
   options: Options,
   create(options, env) {
-    const { gateway, release } = acquireGateway(env.config.mediawiki, env.io);
-    const store = env.pool ? storeFor(env.pool, undefined, env.io) : null;
+    const { mediawiki: gateway, store } = env;
     const templates = compileTemplateTree({ title: options.title, lang: options.lang, domain: options.domain, wiki: options.wiki });
     return {
       async run(ctx) {
@@ -56,13 +56,11 @@ export const resolvePageHandler: HandlerDefinition<typeof Options, HandlerEnviro
         const title = pageTitleToDbKey(rawTitle);
         const meta = (ctx.message.meta ?? {}) as Record<string, unknown>;
         const unresolved = async (reason: UnprocessableRow['reason'], ref: string) => {
-          if (store) {
-            await store.write({
-              unprocessable: [
-                { wiki, ref: `title:${ref}`, reason, pageId: null, stream: typeof meta.stream === 'string' ? meta.stream : null, eventId: typeof meta.id === 'string' ? meta.id : null },
-              ],
-            });
-          }
+          await store.write({
+            unprocessable: [
+              { wiki, ref: `title:${ref}`, reason, pageId: null, stream: ctx.source.stream, eventId: typeof meta.id === 'string' ? meta.id : null },
+            ],
+          });
           ctx.log.info({ wiki, title: ref, reason }, 'page not resolved');
           return { result: { wiki, domain, title: ref, unresolved: reason }, stop: true, skipped: reason };
         };
@@ -82,7 +80,6 @@ export const resolvePageHandler: HandlerDefinition<typeof Options, HandlerEnviro
         };
         return { result };
       },
-      close: release,
     };
   },
 };

@@ -4,30 +4,14 @@ import Kafka from 'node-rdkafka';
 import type { Logger } from '../log.ts';
 import { TransientError } from '../errors.ts';
 import type { LibrdkafkaSettings } from './client-config.ts';
-
-export type Headers = Array<Record<string, string | Buffer>>;
-
-export interface OutgoingMessage {
-  topic: string;
-  value: Buffer | string;
-  key?: string | Buffer | null;
-  partition?: number | null;
-  headers?: Headers;
-  timestamp?: number;
-}
-
-export interface DeliveryReport {
-  topic: string;
-  partition: number;
-  offset: number;
-}
+import type { DeliveryReport, MessageSink, OutgoingMessage } from '../messaging/message.ts';
 
 interface Waiter {
   resolve(report: DeliveryReport): void;
   reject(err: Error): void;
 }
 
-export class KafkaProducer {
+export class KafkaProducer implements MessageSink {
   private readonly producer: Kafka.Producer;
   private readonly waiters = new Map<number, Waiter>();
   private nextId = 1;

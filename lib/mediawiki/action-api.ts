@@ -3,9 +3,9 @@
 import { Agent, request } from 'undici';
 import type { MediaWikiConfig } from '../config/schema.ts';
 import { PermanentError, TransientError } from '../errors.ts';
-import { isHostAllowed } from '../handlers/host-allowlist.ts';
+import { isHostAllowed } from '../net/host-allowlist.ts';
 import { interpretApiAnswer, type ApiAnswerBytes, type ApiOutcome } from './api-response.ts';
-import type { IoObserver } from '../engine/observer.ts';
+import type { IoObserver } from '../observe/io-observer.ts';
 
 /** Waits for one of `limit` slots; FIFO so a busy wiki cannot starve an early request. */
 export class Semaphore {

@@ -1,15 +1,14 @@
-// The process-wide MediaWiki gateway: per wiki domain one ActionApi plus batchers that merge the revision
+// The MediaWiki gateway of a router: per wiki domain one ActionApi plus batchers that merge the revision
 // and title look-ups of concurrent events into requests of up to `batch_size` ids, and a siteinfo cache.
 import type { MediaWikiConfig } from '../config/schema.ts';
 import { ActionApi, apiFailure } from './action-api.ts';
-import type { IoObserver } from '../engine/observer.ts';
-import { MicroBatcher } from './micro-batcher.ts';
+import type { IoObserver } from '../observe/io-observer.ts';
+import { MicroBatcher } from '../batching/micro-batcher.ts';
 import { parseRevisions, revisionsQuery, type RevisionLookup } from './revisions.ts';
 import type { RevisionImagesLookup } from './revision-images.ts';
-import type { ImageExtractor } from '../wikitext/extraction-pool.ts';
+import type { ImageExtractor } from './extraction-pool.ts';
 import { parseTitles, titlesQuery, type TitleLookup } from './titles.ts';
 import { defaultNamespaceNames, namespaceNamesFromSiteinfo, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
-import { SharedResources } from '../shared-resource.ts';
 import { WikiDomains } from './wiki-domains.ts';
 
 // A revision the API left out for size reasons is asked for again; this bounds the follow-ups per batch.
@@ -126,7 +125,13 @@ export class MediaWikiGateway {
   /** Wiki id → domain, for events without meta.domain. */
   readonly domains: WikiDomains;
 
-  constructor(readonly settings: MediaWikiConfig) {
+  private readonly observer: IoObserver | undefined;
+
+  constructor(
+    readonly settings: MediaWikiConfig,
+    options: { observer?: IoObserver } = {},
+  ) {
+    this.observer = options.observer;
     this.domains = new WikiDomains({
       overrides: settings.wiki_domains,
       fetchSiteMatrix: (params) => this.endpoint(settings.sitematrix_domain).api.get(params),
@@ -157,14 +162,6 @@ export class MediaWikiGateway {
     return this.endpoint(domain).titles.submit(title);
   }
 
-  private observer: IoObserver | undefined;
-
-  /** Report every API request to `observer` (metrics), including those of endpoints already open. */
-  observe(observer: IoObserver | undefined): void {
-    this.observer = observer;
-    for (const e of this.endpoints.values()) e.api.observer = observer;
-  }
-
   /** Requests sent so far, over all domains. */
   get requests(): number {
     let n = 0;
@@ -176,17 +173,4 @@ export class MediaWikiGateway {
     await Promise.all([...this.endpoints.values()].map((e) => e.close()));
     this.endpoints.clear();
   }
-}
-
-// One gateway per configuration object, shared by every step of every rule that uses it, so batches and
-// connection pools span rules. Reference-counted: the last step to close it closes the connections.
-const gateways = new SharedResources<MediaWikiConfig, MediaWikiGateway>(
-  (settings) => new MediaWikiGateway(settings),
-  (gateway) => gateway.close(),
-);
-
-export function acquireGateway(settings: MediaWikiConfig, observer?: IoObserver): { gateway: MediaWikiGateway; release: () => Promise<void> } {
-  const { value: gateway, release } = gateways.acquire(settings);
-  if (observer) gateway.observe(observer);
-  return { gateway, release };
 }

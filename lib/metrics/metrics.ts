@@ -8,7 +8,7 @@ export const METRIC_PREFIX = 'imagematching_router_';
 export interface RouterStateSource {
   /** Reachability of the dependencies, as /readyz sees it. */
   health(): Promise<{ kafka: boolean | null; database: boolean }>;
-  rules(): Array<{ name: string; isPaused: boolean }>;
+  rules(): ReadonlyArray<{ name: string; isPaused: boolean }>;
 }
 
 export interface Metrics {

@@ -1,6 +1,7 @@
 // The engine's EngineObserver backed by Prometheus metrics; it also keeps small per-rule tallies
 // (counts, lag, committed offsets) that the admin API shows under /v1/rules without parsing a scrape.
-import type { EngineObserver, EventOutcome, IoObserver, SkipReason } from '../engine/observer.ts';
+import type { EngineObserver, EventOutcome, SkipReason } from '../engine/observer.ts';
+import type { IoObserver } from '../observe/io-observer.ts';
 import { statusClass, type Metrics } from './metrics.ts';
 
 export interface RuleCounts {

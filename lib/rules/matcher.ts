@@ -31,11 +31,6 @@ const NO_MATCH: MatchResult = Object.freeze({ matched: false });
 const REGEX_FORM = /^\/(.+)\/([A-Za-z]*)$/s;
 const VALID_FLAGS = 'gimsuy';
 
-/** True when a pattern string is written as a regex: `/body/flags`. */
-export function isRegexPattern(s: string): boolean {
-  return REGEX_FORM.test(s);
-}
-
 /**
  * Parses `/body/flags` into a RegExp; returns null for strings that are not in regex form.
  * The body runs to the LAST slash, so `\/` and bare `/` inside the body both work. Flags come from

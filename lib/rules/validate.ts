@@ -1,9 +1,9 @@
 // Validates rule files (already read into memory) and turns them into ResolvedRules, collecting every
 // problem with its file:line:column. Pure: no I/O, no code execution; load.ts does the reading.
-import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { compileMatcher, MatchPatternError } from './matcher.ts';
+import { compileSchema } from '../schema-validation.ts';
 import { RULE_NAME_PATTERN, RuleSchema, normalizeRule } from './schema.ts';
 import type { ResolvedRule, Rule } from './schema.ts';
 import { compileTemplate, findTemplateStrings, TemplateSyntaxError } from './template.ts';
@@ -41,17 +41,15 @@ export function formatProblem(p: RuleProblem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ''}${p.reason}`;
 }
 
-// Two ajv instances: rules are validated as-is; handler options get the handler schema's defaults applied
-// (on a copy), so ResolvedStep.options is what the handler expects.
-const ruleAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
-const optionsAjv = new Ajv({ allErrors: true, strict: false, verbose: true, useDefaults: true });
-const validateRuleShape = ruleAjv.compile(RuleSchema);
+// Rules are validated as they are; handler options get their schema's defaults applied (on a copy), so
+// ResolvedStep.options is what the handler expects.
+const validateRuleShape = compileSchema(RuleSchema, { verbose: true });
 const optionValidators = new WeakMap<TSchema, ValidateFunction>();
 
 function optionValidator(schema: TSchema): ValidateFunction {
   let v = optionValidators.get(schema);
   if (!v) {
-    v = optionsAjv.compile(schema);
+    v = compileSchema(schema, { verbose: true, useDefaults: true });
     optionValidators.set(schema, v);
   }
   return v;

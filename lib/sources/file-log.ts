@@ -3,8 +3,7 @@
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MessageSink } from '../handlers/environment.ts';
-import type { DeliveryReport, OutgoingMessage } from '../kafka/producer.ts';
+import type { DeliveryReport, MessageSink, OutgoingMessage } from '../messaging/message.ts';
 
 export interface FileRecord {
   key: string | null;

@@ -55,13 +55,3 @@ export async function checkout(pool: pg.Pool): Promise<CheckedOutClient> {
     },
   };
 }
-
-/** True when PostgreSQL answers a trivial query within the pool's connection timeout. */
-export async function isDatabaseReachable(pool: pg.Pool): Promise<boolean> {
-  try {
-    await pool.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  }
-}

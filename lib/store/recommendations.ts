@@ -1,57 +1,15 @@
-// The recommendation state in PostgreSQL: batched reads of page states and batched, idempotent,
-// forward-only writes of revisions and feedback. Events of a consumer batch share one transaction.
-//
-// Writes go through a group-commit batcher: rows of concurrent events are collected for a millisecond and
-// written with one multi-row statement per table (INSERT ... SELECT FROM unnest(...)), so the round trips per
-// flush are constant, not per event. Statuses go to `imagematching_merge_statuses` (migration 003) as JSON: it
-// takes the acceptances' page locks, merges the statuses and marks the acceptances in one statement, so a
-// feedback-only batch is a single round trip with no BEGIN or COMMIT. Each event's promise resolves once its
-// transaction committed.
-//
-// Statuses are merged by the upsert itself, with no read-modify-write: the batch is folded in JS with
-// `nextStatus`, then one INSERT ... ON CONFLICT DO UPDATE ... WHERE <incoming wins over stored>, the
-// condition being `compareObservations(incoming, stored) > 0` of status-precedence.ts rendered as a SQL
-// row comparison (`precedenceKeySql`). ON CONFLICT locks the conflicting row and evaluates the WHERE against
-// its latest committed version (READ COMMITTED re-checks after waiting for a concurrent writer), so each
-// row ends as the precedence maximum of everything committed, in any interleaving: the precedence is a
-// commutative, associative max and equal keys keep the stored row. Rows of every statement are sorted by
-// key, so concurrent writers lock rows in one order; a deadlock or serialization failure that still occurs
-// (e.g. UPDATEs whose lock order the planner chooses) rolls back and is retried (`isConflict`).
-//
-// Up to two write transactions of a process are in flight (the next one's statements overlap the previous
-// one's COMMIT). Which ones may overlap:
-// - Statuses: safe in any interleaving (above). unprocessable_event: insert-or-nothing, safe.
-// - page_image_state (forward-only via `WHERE excluded.rev_id > p.rev_id`, also re-checked on the locked
-//   row) and image_change (insert-or-nothing) stay consistent row by row, but both read other tables in the
-//   statement's snapshot: an 'added' image_change takes by_suggestion from an accepted status, the page
-//   takes illustrated_by_suggestion from image_change, and the acceptance marks (for accepted statuses) flag the
-//   existing image_change/page rows. Under READ COMMITTED, two overlapping transactions miss each other's
-//   uncommitted rows: tx A commits 'accepted' and marks acceptances before tx B's 'added' image_change is
-//   visible, while B's EXISTS(... status = 'accepted') ran before A committed; neither sets by_suggestion.
-// So a transaction that writes page_image_state or image_change rows runs alone (`WriteGate`), exactly as
-// with one transaction in flight; only transactions writing statuses and unprocessable events (feedback)
-// overlap each other. Their acceptance marks only set flags to true on rows committed by revision transactions,
-// none of which is in flight meanwhile.
-//
-// Between router processes the gate does not apply, so the same window is closed in the database: every
-// transaction that has `accepted` statuses or writes page_image_state or image_change rows first takes a
-// transaction-scoped advisory lock per (wiki, page_id) it touches (`lockPages`, the first statement after
-// BEGIN, or the first statement of the status function for feedback alone; all keys in one statement, in
-// sorted order). Of two such transactions on one page, the later one waits for the earlier one's COMMIT before
-// any other statement, and under READ COMMITTED each later statement takes a fresh snapshot, so it sees the earlier one's rows: the acceptance marks flag the committed 'added' row, or the
-// EXISTS finds the committed acceptance. Deadlock-free: all advisory locks of a transaction are taken, in one
-// global order, before any row lock, so a transaction waiting for an advisory lock holds no row lock and only
-// smaller advisory keys; transactions that take none (only non-accepted statuses or unprocessable events, the
-// fast path of feedback) never wait for one. The in-process gate stays as it is: it still decides which
-// transactions of one process may overlap.
+// The recommendation state in PostgreSQL: batched reads of page states and batched, idempotent, forward-only writes
+// of revisions and feedback. Rows of concurrent events share one transaction and one statement per table (group
+// commit); statuses merge by precedence in the upsert itself, so any interleaving converges. Which transactions may
+// overlap, and why the per-page advisory locks make that safe across processes: docs/state.md, "How writes are batched".
 import { checkout, type Pool, type PoolClient } from './pool.ts';
-import { MicroBatcher } from '../mediawiki/micro-batcher.ts';
+import { MicroBatcher } from '../batching/micro-batcher.ts';
 import { isConflict, toStoreError } from './db-errors.ts';
-import { nextStatus } from './status-precedence.ts';
+import { nextStatus } from '../recommendations/status-precedence.ts';
 import { jsonParameter } from './json-parameter.ts';
-import type { FeedbackDecision } from './feedback.ts';
-import type { ImageChangeRow, PageStateRow, RevisionRows, StatusRow, UnprocessableRow } from './revision-rows.ts';
-import type { IoObserver } from '../engine/observer.ts';
+import type { FeedbackDecision } from '../recommendations/feedback.ts';
+import type { ImageChangeRow, PageStateRow, RevisionRows, StatusRow, UnprocessableRow } from '../recommendations/revision-rows.ts';
+import type { IoObserver } from '../observe/io-observer.ts';
 
 export interface StoredPageState {
   wiki: string;
@@ -68,6 +26,8 @@ export interface WriteItem {
 }
 
 export interface StoreOptions {
+  /** Told about every committed write transaction (latency, rows per table), e.g. for Prometheus. */
+  observer?: IoObserver;
   /** Longest a write waits for others to share its transaction (default 1 ms; see docs/state.md). */
   lingerMs?: number;
   /** Most events per transaction (default 2000). */
@@ -225,13 +185,13 @@ export class RecommendationStore {
   private readonly gate = new WriteGate();
   private readonly reads: MicroBatcher<{ wiki: string; pageId: number }, StoredPageState | null>;
   readonly stats: StoreStats = { transactions: 0, statements: 0 };
-  /** Told about every committed write transaction (latency, rows per table), e.g. for Prometheus. */
-  observer: IoObserver | undefined;
+  private readonly observer: IoObserver | undefined;
 
   constructor(
     private readonly pool: Pool,
     options: StoreOptions = {},
   ) {
+    this.observer = options.observer;
     const lingerMs = options.lingerMs ?? 1;
     const maxSize = options.maxBatch ?? 2000;
     // Two write transactions at a time per process (WriteGate decides which may overlap): while one commits
@@ -367,16 +327,9 @@ export class RecommendationStore {
   }
 
   /**
-   * Transaction-scoped advisory locks on the pages, so that transactions of different processes that could miss each
-   * other's by_suggestion rows run one after the other per page (see the header). Released by COMMIT or ROLLBACK, so
-   * a retried attempt takes them again. One statement, keys in ascending order: the subquery has DISTINCT and ORDER
-   * BY, so the planner cannot pull it up and the volatile pg_advisory_xact_lock of the outer target list is evaluated
-   * row by row on the sorted output (the plan is Subquery Scan over Sort/Unique or Sort over HashAggregate), one
-   * global order for every transaction, hence no deadlock among the locks. The key is the 32-bit hashtext of
-   * `wiki:page_id` (':' never occurs in a wiki id and page_id is digits; text cannot hold chr(0)), computed by the
-   * server so every process agrees. Distinct pages whose hashes collide share one lock, more often with 32 bits than
-   * with 64: that only serializes transactions that need not be, it never lets two that must be serialized overlap,
-   * since equal pages always hash equal.
+   * Transaction-scoped advisory locks on the pages, all in one statement and in ascending key order (the subquery's
+   * DISTINCT and ORDER BY keep the planner from reordering the volatile lock calls), so two transactions that could
+   * miss each other's by_suggestion rows run one after the other per page, and never deadlock (docs/state.md).
    */
   private async lockPages(client: PoolClient, pages: Array<{ wiki: string; pageId: number }>): Promise<void> {
     await this.query(client, `SELECT ${pageLocksSql('$1::json')}`, [jsonParameter(pages.map(({ wiki, pageId }) => ({ wiki, pageId })))]);
@@ -465,17 +418,4 @@ export class RecommendationStore {
   private async mergeStatuses(client: PoolClient, incoming: StatusRow[], accepted: StatusRow[]): Promise<void> {
     await this.query(client, 'SELECT imagematching_merge_statuses($1::json, $2::json)', mergeStatusesParameters(incoming, accepted));
   }
-}
-
-// One store per pool: every rule of a router shares its batches and transactions.
-const stores = new WeakMap<Pool, RecommendationStore>();
-
-export function storeFor(pool: Pool, options?: StoreOptions, observer?: IoObserver): RecommendationStore {
-  let store = stores.get(pool);
-  if (!store) {
-    store = new RecommendationStore(pool, options);
-    stores.set(pool, store);
-  }
-  if (observer) store.observer = observer;
-  return store;
 }

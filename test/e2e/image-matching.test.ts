@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Router } from '../../lib/engine/router.ts';
+import { Router } from '../../lib/app/router.ts';
 import { parseConfig } from '../../lib/config/load.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createTopics } from '../../lib/kafka/admin.ts';

@@ -2,7 +2,7 @@
 // so tests can scrape /metrics, call the admin routes and look at the RuleConsumers directly.
 import { loadConfigFile } from '../../lib/config/load.ts';
 import { createLogger, silentLogger, type Logger } from '../../lib/log.ts';
-import { Router } from '../../lib/engine/router.ts';
+import { Router } from '../../lib/app/router.ts';
 import { createMetrics, PrometheusObserver, type Metrics } from '../../lib/metrics/index.ts';
 import { attachAdmin, type AttachedAdmin } from '../../lib/admin/attach.ts';
 

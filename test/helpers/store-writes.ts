@@ -1,7 +1,7 @@
 // Store writes for the store tests: an edit of a page from one image set to another, and a feedback decision,
 // with the fields the tests do not care about filled in the same way everywhere.
-import { revisionRows, type PageImageChange } from '../../lib/store/revision-rows.ts';
-import type { FeedbackDecision } from '../../lib/store/feedback.ts';
+import { revisionRows, type PageImageChange } from '../../lib/recommendations/revision-rows.ts';
+import type { FeedbackDecision } from '../../lib/recommendations/feedback.ts';
 
 /** ISO time `s` seconds after 2024-01-01; revision `n` is stamped at second `n`. */
 export const T = (s: number) => new Date(Date.parse('2024-01-01T00:00:00Z') + s * 1000).toISOString();

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Router } from '../../../lib/engine/router.ts';
+import { Router } from '../../../lib/app/router.ts';
 import { loadConfigFile } from '../../../lib/config/load.ts';
 import { createTopics } from '../../../lib/kafka/admin.ts';
 import { silentLogger } from '../../../lib/log.ts';

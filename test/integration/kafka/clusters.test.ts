@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Router, RuleLoadError } from '../../../lib/engine/router.ts';
+import { Router, RuleLoadError } from '../../../lib/app/router.ts';
 import { loadConfigFile } from '../../../lib/config/load.ts';
 import { createTopics } from '../../../lib/kafka/admin.ts';
 import { silentLogger } from '../../../lib/log.ts';

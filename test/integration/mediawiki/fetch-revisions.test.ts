@@ -8,18 +8,24 @@ import { fetchRevisionsHandler, type FetchedRevisions } from '../../../lib/handl
 import { imageDiffHandler } from '../../../lib/handlers/image-diff.ts';
 import { recordPageImagesHandler } from '../../../lib/handlers/record-page-images.ts';
 import { resolvePageHandler } from '../../../lib/handlers/resolve-page.ts';
-import type { Step, StepContext } from '../../../lib/handlers/types.ts';
-import type { HandlerEnvironment } from '../../../lib/handlers/environment.ts';
+import type { Step, StepContext } from '../../../lib/engine/step.ts';
+import { handlerEnvironment, type TestEnvironment } from '../../helpers/handler-environment.ts';
 import { PermanentError, TransientError } from '../../../lib/errors.ts';
 import { createPool, type Pool } from '../../../lib/store/pool.ts';
 import { migrate } from '../../../lib/store/migrate.ts';
 import { createTestDatabase } from '../../helpers/services.ts';
-import type { PageImageChange } from '../../../lib/store/revision-rows.ts';
+import type { PageImageChange } from '../../../lib/recommendations/revision-rows.ts';
 import { extractImages } from '../../../lib/wikitext/extract-images.ts';
 import { defaultNamespaceNames } from '../../../lib/wikitext/siteinfo.ts';
 import { FakeMediaWiki } from '../../helpers/mediawiki-server.ts';
 
-function environment(api: FakeMediaWiki, pool?: Pool, extra = ''): HandlerEnvironment {
+// Every environment a test opens is closed after it, as the router closes its services when it stops.
+const opened: TestEnvironment[] = [];
+afterEach(async () => {
+  for (const env of opened.splice(0)) await env.close();
+});
+
+function environment(api: FakeMediaWiki, pool?: Pool, extra = ''): TestEnvironment {
   const config = parseConfig(
     `kafka: {brokers: "127.0.0.1:9092"}
 database: {url: "postgres://unused@127.0.0.1/unused"}
@@ -32,7 +38,9 @@ mediawiki:
 ${extra}`,
     {},
   );
-  return { config, log: silentLogger, producer: { produce: async () => ({ topic: '', partition: 0, offset: 0 }) }, ...(pool ? { pool } : {}) };
+  const env = handlerEnvironment(config, pool ? { pool } : {});
+  opened.push(env);
+  return env;
 }
 
 function ctx(message: Record<string, unknown>, results: Record<string, unknown> = {}): StepContext {
@@ -349,26 +357,15 @@ for (const threads of [0, 1]) {
       }
     });
 
-    test('a step started after the others closed their extractor works, while another step keeps the gateway open', async () => {
-      // Only this test's steps hold the extraction threads (they are shared per thread count).
-      await step.close?.();
-      step = { run: async () => undefined };
-      const environmentNow = env();
-      // resolve_page holds the same gateway throughout; the first images step's extractor is closed with it.
-      const resolve = resolvePageHandler.create({ title: '{{message.page_title}}', lang: '{{message.lang}}' }, environmentNow);
-      const first = fetchRevisionsHandler.create({ use_stored_parent: false, images: true, namespaces: 'bundled' }, environmentNow);
-      try {
-        assert.deepEqual(((await first.run(ctx(revisionEvent(1, 11, 10))))!.result as FetchedRevisions).images, ['Base_1.jpg', 'New_1.jpg']);
-        await first.close?.();
-        const second = fetchRevisionsHandler.create({ use_stored_parent: false, images: true, namespaces: 'bundled' }, environmentNow);
-        try {
-          assert.deepEqual(((await second.run(ctx(revisionEvent(2, 21, 20))))!.result as FetchedRevisions).images, ['Base_2.jpg', 'New_2.jpg']);
-        } finally {
-          await second.close?.();
-        }
-      } finally {
-        await resolve.close?.();
-      }
+    test('steps built with one environment share its gateway and extractor: their look-ups share a request', async () => {
+      const shared = env();
+      const first = fetchRevisionsHandler.create({ use_stored_parent: false, images: true, namespaces: 'bundled' }, shared);
+      const second = fetchRevisionsHandler.create({ use_stored_parent: false, images: true, namespaces: 'bundled' }, shared);
+      const before = api.requests.length;
+      const [a, b] = await Promise.all([first.run(ctx(revisionEvent(1, 11, 10))), second.run(ctx(revisionEvent(2, 21, 20)))]);
+      assert.equal(api.requests.length - before, 1, 'one batch for both steps');
+      assert.deepEqual([(a!.result as FetchedRevisions).images, (b!.result as FetchedRevisions).images], [['Base_1.jpg', 'New_1.jpg'], ['Base_2.jpg', 'New_2.jpg']]);
+      assert.equal(shared.extractor, shared.services.extractor);
     });
   });
 }

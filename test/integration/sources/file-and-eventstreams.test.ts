@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Router } from '../../../lib/engine/router.ts';
+import { Router } from '../../../lib/app/router.ts';
 import { loadConfigFile } from '../../../lib/config/load.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import { redrive } from '../../../lib/cli/redrive-command.ts';

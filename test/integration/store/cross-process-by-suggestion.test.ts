@@ -9,7 +9,7 @@ import { createPool, type Pool, type PoolClient } from '../../../lib/store/pool.
 import { migrate } from '../../../lib/store/migrate.ts';
 import { RecommendationStore } from '../../../lib/store/recommendations.ts';
 import { feedbackWrite, revisionWrite } from '../../helpers/store-writes.ts';
-import type { FeedbackDecision } from '../../../lib/store/feedback.ts';
+import type { FeedbackDecision } from '../../../lib/recommendations/feedback.ts';
 import { createTestDatabase } from '../../helpers/services.ts';
 
 const WIKI = 'enwiki';

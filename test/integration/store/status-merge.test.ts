@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import type { Pool } from '../../../lib/store/pool.ts';
 import { migrate } from '../../../lib/store/migrate.ts';
 import { RecommendationStore, type WriteItem } from '../../../lib/store/recommendations.ts';
-import { compareObservations, nextStatus, precedenceKeySql, STATUSES, type RecommendationStatus } from '../../../lib/store/status-precedence.ts';
-import { revisionRows } from '../../../lib/store/revision-rows.ts';
-import type { StatusRow } from '../../../lib/store/revision-rows.ts';
+import { compareObservations, nextStatus, STATUSES, type RecommendationStatus } from '../../../lib/recommendations/status-precedence.ts';
+import { precedenceKeySql } from '../../../lib/store/precedence-sql.ts';
+import { revisionRows } from '../../../lib/recommendations/revision-rows.ts';
+import type { StatusRow } from '../../../lib/recommendations/revision-rows.ts';
 import { STORE_BACKENDS } from '../../helpers/services.ts';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
 import { handlers } from '../../../lib/handlers/registry.ts';
+import { handlerReference, handlerSection, withReference } from '../../../lib/handlers/reference.ts';
+import { validateRuleSources } from '../../../lib/rules/validate.ts';
 import { RuleSchema, RetrySchema } from '../../../lib/rules/schema.ts';
 
 const doc = readFileSync(new URL('../../../docs/rules.md', import.meta.url), 'utf8');
@@ -11,13 +14,24 @@ test('docs/rules.md documents every rule key and retry setting', () => {
   for (const key of Object.keys(RetrySchema.properties)) assert.ok(doc.includes(`\`retry.${key}\``), `retry.${key} is not documented`);
 });
 
-test('docs/rules.md documents every handler and each of its options', () => {
+test("docs/rules.md's handler reference is the one the handlers' specs give (run `npm run docs:rules`)", () => {
+  assert.equal(withReference(doc, handlerReference(handlers.values())), doc);
+});
+
+test('the reference shows every option of every handler', () => {
   for (const [name, handler] of handlers) {
-    const section = doc.indexOf(`#### \`${name}\``);
-    assert.ok(section >= 0, `handler ${name} has no section`);
-    const next = doc.indexOf('#### ', section + 5);
-    const text = doc.slice(section, next < 0 ? undefined : next);
-    const props = (handler.options as { properties?: Record<string, unknown> }).properties ?? {};
-    for (const option of Object.keys(props)) assert.ok(text.includes(`| \`${option}\``), `option ${name}.${option} is not documented`);
+    const section = handlerSection(handler);
+    for (const option of Object.keys((handler.options as { properties?: object }).properties ?? {})) assert.ok(section.includes(`| \`${option}\``), `${name}.${option}`);
+  }
+});
+
+test("every handler has an example, and every example is a valid step of a rule", () => {
+  for (const [name, handler] of handlers) {
+    assert.ok(handler.examples.length > 0, `${name} has no example`);
+    for (const example of handler.examples) {
+      const text = yaml.dump({ rules: [{ name: 'example', topics: ['t'], steps: [{ [name]: example.options }] }] });
+      const { problems } = validateRuleSources([{ file: `${name}-example.yaml`, text }], handlers);
+      assert.deepEqual(problems, [], `${name}: ${example.summary}`);
+    }
   }
 });

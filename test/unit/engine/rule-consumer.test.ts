@@ -6,7 +6,7 @@ import { normalizeRule } from '../../../lib/rules/schema.ts';
 import { noopObserver, type EngineObserver, type EventOutcome, type SkipReason } from '../../../lib/engine/observer.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import type { ConsumedMessage, KafkaConsumerClient, RebalanceHooks, TopicPartition, TopicPartitionOffset } from '../../../lib/kafka/consumer.ts';
-import type { OutgoingMessage } from '../../../lib/kafka/producer.ts';
+import type { OutgoingMessage } from '../../../lib/messaging/message.ts';
 import { PermanentError } from '../../../lib/errors.ts';
 import { parseDeadLetter } from '../../../lib/engine/parking.ts';
 

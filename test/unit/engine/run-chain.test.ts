@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { runChain, type RunnableStep } from '../../../lib/engine/run-chain.ts';
 import { DatabaseUnavailableError, PermanentError, TransientError } from '../../../lib/errors.ts';
 import { silentLogger } from '../../../lib/log.ts';
-import type { StepContext } from '../../../lib/handlers/types.ts';
+import type { StepContext } from '../../../lib/engine/step.ts';
 
 const retry = { inProcess: 2, limit: 3, delayMs: 100, maxDelayMs: 1000 };
 

@@ -1,12 +1,13 @@
 // image_diff over fetched revision pairs: creations, stored parent sets, hidden texts, reverts, the Android
 // add-image tag, and edit pairs built from real corpus articles.
-import { test, describe } from 'node:test';
+import { after, test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffRevision, imageDiffHandler } from '../../../lib/handlers/image-diff.ts';
 import type { FetchedRevisions } from '../../../lib/handlers/fetch-revisions.ts';
 import { defaultNamespaceNames } from '../../../lib/wikitext/siteinfo.ts';
 import { parseConfig } from '../../../lib/config/load.ts';
 import { silentLogger } from '../../../lib/log.ts';
+import { handlerEnvironment } from '../../helpers/handler-environment.ts';
 import { corpusAvailable, loadArticle } from '../wikitext/corpus.ts';
 
 const en = defaultNamespaceNames('enwiki');
@@ -84,7 +85,8 @@ describe('diffRevision', () => {
 
 describe('the image_diff step', () => {
   const config = parseConfig('kafka: {brokers: "127.0.0.1:9092"}\ndatabase: {url: "postgres://x@127.0.0.1/x"}\n', {});
-  const env = { config, log: silentLogger, producer: { produce: async () => ({ topic: '', partition: 0, offset: 0 }) } };
+  const env = handlerEnvironment(config);
+  after(() => env.close());
   const ctx = (f: FetchedRevisions) => ({ message: {}, match: {}, results: { fetch_revisions: f }, source: { topic: 't', partition: 0, offset: 0, key: null, stream: 't' }, rule: 'r', log: silentLogger });
 
   test('stops the chain for an unchanged revision when stop_when_unchanged is set', async () => {
@@ -97,13 +99,15 @@ describe('the image_diff step', () => {
 
   test('with extract_threads set, the diff is computed on a worker thread with the same result', async () => {
     const threaded = parseConfig('kafka: {brokers: "127.0.0.1:9092"}\ndatabase: {url: "postgres://x@127.0.0.1/x"}\nwikitext: {extract_threads: 1}\n', {});
-    const step = imageDiffHandler.create({ from: 'fetch_revisions', namespaces: 'bundled', stop_when_unchanged: false }, { ...env, config: threaded });
+    const threadedEnv = handlerEnvironment(threaded);
+    const step = imageDiffHandler.create({ from: 'fetch_revisions', namespaces: 'bundled', stop_when_unchanged: false }, threadedEnv);
+    assert.notEqual(threadedEnv.extractor, env.extractor, 'extraction threads, not the event loop');
     try {
       const outcome = await step.run(ctx(fetched({})));
       assert.deepEqual(outcome?.result, await diffRevision(fetched({}), en));
       assert.deepEqual((outcome?.result as { added: string[] }).added, ['B.jpg']);
     } finally {
-      await step.close?.();
+      await threadedEnv.close();
     }
   });
 });

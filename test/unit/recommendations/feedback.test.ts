@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { canonicalFeedback, legacyFeedback, legacyWiki, normalizeFeedback } from '../../../lib/store/feedback.ts';
+import { canonicalFeedback, legacyFeedback, legacyWiki, normalizeFeedback } from '../../../lib/recommendations/feedback.ts';
 import { InvalidEventError } from '../../../lib/errors.ts';
 import { schemaVersions, schemasAvailable, schemasMissing } from '../../helpers/wikimedia-schemas.ts';
 

@@ -7,7 +7,10 @@ import { TransientError } from '../../../lib/errors.ts';
 import type { RevisionsAnswer } from '../../../lib/mediawiki/revision-images.ts';
 import { asciiJson } from '../../../lib/mediawiki/response-text.ts';
 import { extractImages } from '../../../lib/wikitext/extract-images.ts';
-import { acquireExtractor, ExtractionPool, inThreadExtractor } from '../../../lib/wikitext/extraction-pool.ts';
+import { ExtractionPool, inThreadExtractor } from '../../../lib/mediawiki/extraction-pool.ts';
+import { createServices } from '../../../lib/app/services.ts';
+import { parseConfig } from '../../../lib/config/load.ts';
+import { silentLogger } from '../../../lib/log.ts';
 import { defaultNamespaceNames } from '../../../lib/wikitext/siteinfo.ts';
 
 const scripted = new URL('../../fixtures/workers/scripted-extraction.mjs', import.meta.url);
@@ -245,29 +248,27 @@ describe('ExtractionPool.readRevisions', () => {
   });
 });
 
-describe('acquireExtractor', () => {
+describe('the extractor of the composition root', () => {
+  const config = (threads: number) => parseConfig(`kafka: {brokers: "127.0.0.1:9092"}\ndatabase: {url: "postgres://x@127.0.0.1/x"}\nwikitext: {extract_threads: ${threads}}\n`, {});
+
   test('0 threads extracts in the calling thread', async () => {
-    const { extractor, release } = acquireExtractor(0);
+    const services = createServices(config(0), { log: silentLogger });
+    const extractor = services.extractor;
     assert.equal(extractor, inThreadExtractor);
     assert.deepEqual(await extractor.extract('[[File:E.jpg]]', en), ['E.jpg']);
     const answer = wholeAnswer(revisionsBody(['[[File:E.jpg]]']));
     const outcome = await extractor.readRevisions(answer, [1001], en);
     assert.deepEqual(outcome.kind === 'ok' && outcome.lookups.map((l) => l.kind === 'found' && l.images), [['E.jpg']]);
     assert.ok(answer.bytes.byteLength > 0, 'in the calling thread the bytes stay where they are');
-    await release();
+    await services.close();
   });
 
-  test('steps asking for the same number of threads share one pool, closed when the last releases it', async () => {
-    const first = acquireExtractor(1);
-    const second = acquireExtractor(1);
-    assert.equal(first.extractor, second.extractor);
-    await first.release();
-    await first.release(); // a second release by the same user changes nothing
-    assert.deepEqual(await second.extractor.extract('[[File:F.jpg]]', en), ['F.jpg']);
-    await second.release();
-    await assert.rejects(second.extractor.extract('[[File:G.jpg]]', en), TransientError);
-    const third = acquireExtractor(1);
-    assert.notEqual(third.extractor, first.extractor, 'a new pool after the last release');
-    await third.release();
+  test('extract_threads gives one pool of threads for the whole router, closed with the services', async () => {
+    const services = createServices(config(1), { log: silentLogger });
+    assert.ok(services.extractor instanceof ExtractionPool);
+    assert.deepEqual(await services.extractor.extract('[[File:F.jpg]]', en), ['F.jpg']);
+    await services.close();
+    await services.close(); // closing twice changes nothing
+    await assert.rejects(services.extractor.extract('[[File:G.jpg]]', en), TransientError);
   });
 });

@@ -1,9 +1,7 @@
 // The status state machine, as a table: current observation × incoming observation → the one kept.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { pageLocksSql } from '../../../lib/store/recommendations.ts';
-import { nextStatus, precedenceKeySql, STATUSES, type StatusObservation, type RecommendationStatus } from '../../../lib/store/status-precedence.ts';
+import { nextStatus, STATUSES, type StatusObservation, type RecommendationStatus } from '../../../lib/recommendations/status-precedence.ts';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');
 const obs = (status: RecommendationStatus, minutes: number, revId: number | null = null): StatusObservation => ({
@@ -55,20 +53,5 @@ describe('status precedence', () => {
         }
       }
     }
-  });
-
-  // The SQL rendering is checked against compareObservations for every pair in test/integration/store/status-merge.test.ts.
-  test('the SQL precedence key names every status and only takes a plain alias', () => {
-    const sql = precedenceKeySql('excluded');
-    for (const status of STATUSES) assert.equal(sql.split(`WHEN '${status}' THEN`).length - 1, 2, status);
-    assert.match(sql, /excluded\.event_dt, coalesce\(excluded\.rev_id, 0\)/);
-    assert.throws(() => precedenceKeySql("s; DROP TABLE x"), /not a plain SQL alias/);
-  });
-
-  test('the status function of migration 003 uses this precedence and the store\'s page locks', () => {
-    const migration = readFileSync(new URL('../../../lib/store/migrations/003_merge_statuses_function.sql', import.meta.url), 'utf8');
-    assert.ok(migration.includes(`WHERE ${precedenceKeySql('excluded')} > ${precedenceKeySql('s')};`), 'the ON CONFLICT condition is the rendered precedence');
-    const spaced = (sql: string) => sql.replace(/\s+/g, ' ');
-    assert.ok(spaced(migration).includes(spaced(`PERFORM ${pageLocksSql('accepted')};`)), 'the page locks are those of lockPages');
   });
 });

@@ -2,10 +2,10 @@
 // revisions answers it is sent and answers with one message holding the names of each text, the lookups of each
 // answer, or the error message where extraction threw.
 import { parentPort } from 'node:worker_threads';
-import { readRevisionImages } from '../mediawiki/revision-images.ts';
-import { extractImages } from './extract-images.ts';
+import { readRevisionImages } from './revision-images.ts';
+import { extractImages } from '../wikitext/extract-images.ts';
 import type { ExtractionReply, ExtractionRequest } from './extraction-pool.ts';
-import type { FileNamespaceNames } from './siteinfo.ts';
+import type { FileNamespaceNames } from '../wikitext/siteinfo.ts';
 
 parentPort!.on('message', (batch: ExtractionRequest[]) => {
   parentPort!.postMessage(batch.map(extractOne));

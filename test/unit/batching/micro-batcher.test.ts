@@ -1,7 +1,7 @@
 // Concurrent submissions share batches; each caller gets its own result; failures reach every caller of the batch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MicroBatcher } from '../../../lib/mediawiki/micro-batcher.ts';
+import { MicroBatcher } from '../../../lib/batching/micro-batcher.ts';
 
 test('items submitted together are flushed together, up to the batch size', async () => {
   const batches: number[][] = [];

@@ -1,7 +1,7 @@
 // The rows one revision writes: page state, the added/removed log, and applied/removed statuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { revisionRows, type PageImageChange } from '../../../lib/store/revision-rows.ts';
+import { revisionRows, type PageImageChange } from '../../../lib/recommendations/revision-rows.ts';
 
 const change = (over: Partial<PageImageChange>): PageImageChange => ({
   wiki: 'enwiki',

@@ -4,10 +4,9 @@
 // scans itself, so those texts never reach the event loop's heap (readRevisionImages).
 import { Worker } from 'node:worker_threads';
 import { TransientError } from '../errors.ts';
-import { readRevisionImages, type RevisionImagesOutcome, type RevisionsAnswer } from '../mediawiki/revision-images.ts';
-import { SharedResources } from '../shared-resource.ts';
-import { extractImages } from './extract-images.ts';
-import type { FileNamespaceNames } from './siteinfo.ts';
+import { readRevisionImages, type RevisionImagesOutcome, type RevisionsAnswer } from './revision-images.ts';
+import { extractImages } from '../wikitext/extract-images.ts';
+import type { FileNamespaceNames } from '../wikitext/siteinfo.ts';
 
 export type ExtractionRequest =
   | { id: number; text: string; names: FileNamespaceNames }
@@ -160,19 +159,4 @@ export class ExtractionPool implements ImageExtractor {
   async close(): Promise<void> {
     await Promise.all(this.threads.map((thread) => thread.close()));
   }
-}
-
-const pools = new SharedResources<number, ExtractionPool>(
-  (threads) => new ExtractionPool(threads),
-  (pool) => pool.close(),
-);
-
-/**
- * The extractor for `threads` worker threads (0: the calling thread), shared by every step that asks for the
- * same number; `release` closes the threads once the last user has released them.
- */
-export function acquireExtractor(threads: number): { extractor: ImageExtractor; release: () => Promise<void> } {
-  if (threads === 0) return { extractor: inThreadExtractor, release: async () => {} };
-  const { value, release } = pools.acquire(threads);
-  return { extractor: value, release };
 }
