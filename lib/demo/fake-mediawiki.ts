@@ -1,5 +1,6 @@
-// A local stand-in for the MediaWiki Action API over real HTTP (used by the demo and the tests): serves revisions, titles and siteinfo
-// from in-memory fixtures, records every request, and fails on demand (HTTP errors, maxlag, slowness).
+// A local stand-in for the MediaWiki Action API over real HTTP (used by the demo and the tests): serves revisions, titles and
+// siteinfo (names, statistics) from in-memory fixtures, records every request, and fails on demand (HTTP errors, maxlag,
+// slowness).
 // The first path segment may name the wiki domain (api_url `http://127.0.0.1:PORT/{domain}/w/api.php`).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { asciiJson } from '../mediawiki/response-text.ts';
@@ -35,6 +36,13 @@ export class FakeMediaWiki {
   readonly requests: FakeRequest[] = [];
   /** Answers to give before serving fixtures again, first in first out. */
   readonly failures: Failure[] = [];
+  /** What `meta=siteinfo` answers, per `siprop` part. */
+  readonly siteinfo: { general: Record<string, unknown>; namespaces: Record<string, unknown>; namespacealiases: unknown[]; statistics: Record<string, number> } = {
+    general: { wikiid: 'enwiki', lang: 'en', case: 'first-letter' },
+    namespaces: { '6': { id: 6, name: 'File', canonical: 'File' }, '-2': { id: -2, name: 'Media', canonical: 'Media' } },
+    namespacealiases: [{ id: 6, alias: 'Image' }],
+    statistics: { pages: 0, articles: 0, edits: 0, images: 0, users: 0, activeusers: 0, admins: 0, jobs: 0 },
+  };
   /** Most revisions per answer with content, to exercise `continue` (Infinity: no limit). */
   contentLimit = Infinity;
   delayMs = 0;
@@ -85,7 +93,9 @@ export class FakeMediaWiki {
 
   private answer(params: URLSearchParams): unknown {
     if (params.get('meta') === 'siteinfo') {
-      return { batchcomplete: true, query: { namespaces: { '6': { id: 6, name: 'File', canonical: 'File' }, '-2': { id: -2, name: 'Media', canonical: 'Media' } }, namespacealiases: [{ id: 6, alias: 'Image' }] } };
+      const parts = new Set((params.get('siprop') ?? 'general').split('|'));
+      const query = Object.fromEntries(Object.entries(this.siteinfo).filter(([part]) => parts.has(part)));
+      return { batchcomplete: true, query };
     }
     if (params.has('revids')) return this.revisionAnswer(params.get('revids')!.split('|').map(Number));
     if (params.has('titles')) return this.titleAnswer(params.get('titles')!.split('|'));
