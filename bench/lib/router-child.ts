@@ -4,7 +4,7 @@
 import { loadConfigFile } from '../../lib/config/load.ts';
 import { pino } from 'pino';
 import { createLogger } from '../../lib/log.ts';
-import { Router } from '../../lib/engine/router.ts';
+import { Router } from '../../lib/app/router.ts';
 import { applyHeapGrowth } from '../../lib/cli/heap-growth.ts';
 import { KafkaConsumerClient } from '../../lib/kafka/consumer.ts';
 import { KafkaProducer } from '../../lib/kafka/producer.ts';

@@ -109,9 +109,12 @@ export function buildProgram(): Command {
     .description('print the images a wikitext file embeds, as {"images": [...]} (sorted, unique, normalised)')
     .requiredOption('-w, --wiki <wiki>', 'wiki id, e.g. enwiki or dewiki (selects localised namespace names)')
     .option('--explain', 'also show where each image was found')
+    .option('--siteinfo <file>', "take the namespace names from a saved siteinfo answer (siprop=general|namespaces|namespacealiases)")
+    .option('--api <url>', "take the namespace names from this Action API's siteinfo, e.g. https://de.wikipedia.org/w/api.php")
+    .option('--user-agent <ua>', 'User-Agent for --api (default: the configuration default)')
     .argument('<file>', 'wikitext file, or - for standard input')
-    .action(async (file: string, opts: { wiki: string; explain?: boolean }) => {
-      process.exitCode = await extractImagesCommand({ wiki: opts.wiki, file, explain: opts.explain === true });
+    .action(async (file: string, opts: { wiki: string; explain?: boolean; siteinfo?: string; api?: string; userAgent?: string }) => {
+      process.exitCode = await extractImagesCommand({ ...opts, file, explain: opts.explain === true });
     });
 
   return program;

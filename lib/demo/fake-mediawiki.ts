@@ -1,5 +1,6 @@
-// A local stand-in for the MediaWiki Action API over real HTTP (used by the demo and the tests): serves revisions, titles and siteinfo
-// from in-memory fixtures, records every request, and fails on demand (HTTP errors, maxlag, slowness).
+// A local stand-in for the MediaWiki Action API over real HTTP (used by the demo and the tests): serves revisions, titles,
+// siteinfo (names, statistics), file usage and page props from in-memory fixtures, records every request, and fails on
+// demand (HTTP errors, maxlag, slowness).
 // The first path segment may name the wiki domain (api_url `http://127.0.0.1:PORT/{domain}/w/api.php`).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { asciiJson } from '../mediawiki/response-text.ts';
@@ -35,6 +36,17 @@ export class FakeMediaWiki {
   readonly requests: FakeRequest[] = [];
   /** Answers to give before serving fixtures again, first in first out. */
   readonly failures: Failure[] = [];
+  /** What `meta=siteinfo` answers, per `siprop` part. */
+  readonly siteinfo: { general: Record<string, unknown>; namespaces: Record<string, unknown>; namespacealiases: unknown[]; statistics: Record<string, number> } = {
+    general: { wikiid: 'enwiki', lang: 'en', case: 'first-letter' },
+    namespaces: { '6': { id: 6, name: 'File', canonical: 'File' }, '-2': { id: -2, name: 'Media', canonical: 'Media' } },
+    namespacealiases: [{ id: 6, alias: 'Image' }],
+    statistics: { pages: 0, articles: 0, edits: 0, images: 0, users: 0, activeusers: 0, admins: 0, jobs: 0 },
+  };
+  /** File name (DB key) → ids of the namespace-0 pages that use it (imagelinks), for `prop=fileusage`. */
+  readonly fileUsage = new Map<string, number[]>();
+  /** Page id → its last revision and PageImages' page props, for `prop=pageprops|info`. */
+  readonly pageProps = new Map<number, { lastRevId: number; pageImage?: string; pageImageFree?: string }>();
   /** Most revisions per answer with content, to exercise `continue` (Infinity: no limit). */
   contentLimit = Infinity;
   delayMs = 0;
@@ -83,9 +95,16 @@ export class FakeMediaWiki {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
-  private answer(params: URLSearchParams): unknown {
+  /** The fixture answer to `params`, without HTTP (and without `failures`): for unit tests of API callers. */
+  answer(params: URLSearchParams): unknown {
     if (params.get('meta') === 'siteinfo') {
-      return { batchcomplete: true, query: { namespaces: { '6': { id: 6, name: 'File', canonical: 'File' }, '-2': { id: -2, name: 'Media', canonical: 'Media' } }, namespacealiases: [{ id: 6, alias: 'Image' }] } };
+      const parts = new Set((params.get('siprop') ?? 'general').split('|'));
+      const query = Object.fromEntries(Object.entries(this.siteinfo).filter(([part]) => parts.has(part)));
+      return { batchcomplete: true, query };
+    }
+    if (params.get('prop') === 'fileusage' && params.has('titles')) return this.fileUsageAnswer(params);
+    if (params.get('prop')?.split('|').includes('pageprops') && params.has('pageids')) {
+      return this.pagePropsAnswer(params.get('pageids')!.split('|').map(Number), new Set(params.get('ppprop')?.split('|') ?? []));
     }
     if (params.has('revids')) return this.revisionAnswer(params.get('revids')!.split('|').map(Number));
     if (params.has('titles')) return this.titleAnswer(params.get('titles')!.split('|'));
@@ -123,6 +142,53 @@ export class FakeMediaWiki {
     const query: Record<string, unknown> = { pages: [...pages.values()].sort((a, b) => a.pageid - b.pageid) };
     if (Object.keys(badrevids).length > 0) query.badrevids = badrevids;
     return truncated ? { continue: { rvcontinue: 'x', continue: '||' }, query } : { batchcomplete: true, query };
+  }
+
+  /**
+   * `prop=fileusage` as ApiQueryBacklinksprop answers it: rows ordered by file name (bytes) then page id, one
+   * `fulimit` shared by every title, `fucontinue` = `name|pageid` of the first row left out (not read back).
+   */
+  private fileUsageAnswer(params: URLSearchParams): unknown {
+    const limit = Number(params.get('fulimit') ?? '10');
+    const normalized: Array<{ from: string; to: string }> = [];
+    const pages: Array<Record<string, unknown>> = [];
+    const rows: Array<{ name: string; pageId: number; page: Record<string, unknown> }> = [];
+    for (const asked of params.get('titles')!.split('|')) {
+      const title = asked.replace(/_/g, ' ');
+      if (title !== asked) normalized.push({ from: asked, to: title });
+      if (!title.startsWith('File:')) {
+        pages.push({ ns: 0, title, missing: true });
+        continue;
+      }
+      const name = title.slice('File:'.length).replace(/ /g, '_');
+      const page: Record<string, unknown> = { ns: 6, title, missing: true, known: true };
+      pages.push(page);
+      for (const pageId of this.fileUsage.get(name) ?? []) rows.push({ name, pageId, page });
+    }
+    rows.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)) || a.pageId - b.pageId);
+    for (const row of rows.slice(0, limit)) ((row.page.fileusage ??= []) as unknown[]).push({ pageid: row.pageId });
+    const next = rows[limit];
+    const query = { ...(normalized.length > 0 ? { normalized } : {}), pages };
+    return next === undefined ? { batchcomplete: true, query } : { continue: { fucontinue: `${next.name}|${next.pageId}`, continue: '||' }, query };
+  }
+
+  private pagePropsAnswer(pageIds: number[], wanted: ReadonlySet<string>): unknown {
+    const titles = new Map([...this.pages].map(([title, pageId]) => [pageId, title]));
+    const pages = pageIds.map((pageId) => {
+      const facts = this.pageProps.get(pageId);
+      if (facts === undefined) return { pageid: pageId, missing: true };
+      const props: Record<string, string> = {};
+      if (facts.pageImage !== undefined && wanted.has('page_image')) props.page_image = facts.pageImage;
+      if (facts.pageImageFree !== undefined && wanted.has('page_image_free')) props.page_image_free = facts.pageImageFree;
+      return {
+        pageid: pageId,
+        ns: 0,
+        title: titles.get(pageId) ?? `Page ${pageId}`,
+        lastrevid: facts.lastRevId,
+        ...(Object.keys(props).length > 0 ? { pageprops: props } : {}),
+      };
+    });
+    return { batchcomplete: true, query: { pages } };
   }
 
   private titleAnswer(titles: string[]): unknown {

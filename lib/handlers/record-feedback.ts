@@ -1,5 +1,5 @@
 // `record_feedback`: records a user's decision on an image suggestion (either feedback stream) as a
-// recommendation_status row, merged with what is stored by the precedence in lib/store/status-precedence.ts.
+// recommendation_status row, merged with what is stored by the precedence in lib/recommendations/status-precedence.ts.
 import { Type } from '@sinclair/typebox';
 import { PermanentError } from '../errors.ts';
 import { normalizeFeedback, type FeedbackDecision } from '../recommendations/feedback.ts';

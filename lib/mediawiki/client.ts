@@ -8,7 +8,7 @@ import { parseRevisions, revisionsQuery, type RevisionLookup } from './revisions
 import type { RevisionImagesLookup } from './revision-images.ts';
 import type { ImageExtractor } from './extraction-pool.ts';
 import { parseTitles, titlesQuery, type TitleLookup } from './titles.ts';
-import { defaultNamespaceNames, namespaceNamesFromSiteinfo, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
+import { defaultNamespaceNames, namespaceNamesFromSiteinfo, namespacesQuery, type FileNamespaceNames } from '../wikitext/siteinfo.ts';
 import { WikiDomains } from './wiki-domains.ts';
 
 // A revision the API left out for size reasons is asked for again; this bounds the follow-ups per batch.
@@ -97,7 +97,7 @@ class WikiEndpoint {
   async namespaceNames(wiki: string, onError: (err: Error) => void): Promise<FileNamespaceNames> {
     if (this.siteinfo && Date.now() - this.siteinfo.at < SITEINFO_TTL_MS) return this.siteinfo.names;
     this.siteinfoLoading ??= this.api
-      .get({ action: 'query', meta: 'siteinfo', siprop: 'general|namespaces|namespacealiases', format: 'json', formatversion: '2' })
+      .get(namespacesQuery())
       .then((json) => {
         const names = namespaceNamesFromSiteinfo(json);
         this.siteinfo = { names, at: Date.now() };

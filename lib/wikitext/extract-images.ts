@@ -273,6 +273,8 @@ function withBlanks(blanks: Blanks, ranges: Blanks): Blanks {
 
 // %XX and &...; are the only escapes decoded in names: without them, what a name has its source has.
 const MAY_ESCAPE = /[%&]/;
+// What MediaWiki's title validity check refuses as a percent escape (MediaWikiTitleCodec::getTitleInvalidRegex).
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 // The escapes that can decode to a dot: %2E and character references (`&#46;`, `&#x2E;`).
 const MAY_ESCAPE_DOT = /%2[eE]|&#/;
 
@@ -322,14 +324,26 @@ class Extraction {
     return canonicalFileTitle(hash < 0 ? rest : rest.slice(0, hash));
   }
 
-  /** A gallery or imagemap line's file part: the namespace prefix is optional there. */
-  blockFile(part: string): string | null {
+  /**
+   * A gallery line's or an imagemap's first line's file part, read as MediaWiki reads it: a gallery line is
+   * `Title::newFromText(part, NS_FILE)`, an image only in the File namespace (so the prefix is optional, and
+   * `Media:` is not an image there); ImageMap's first line is `Title::newFromText(part)` and must be a File title.
+   */
+  blockFile(part: string, kind: Block['kind']): string | null {
     if (part.length > MAX_NAME_SOURCE) return null;
-    const decoded = decodeTitleEscapes(part).trim();
-    const rest = stripNamespace(decoded, this.names.file) ?? stripNamespace(decoded, this.names.media);
-    // Uploads never contain ':', so an unprefixed name with one is another namespace (or garbage).
-    if (rest === null && decoded.includes(':')) return null;
-    return canonicalFileTitle(rest ?? decoded);
+    // A gallery line is percent-decoded first (Parser::renderImageGallery); ImageMap's is not, and a title that
+    // keeps an escape is invalid. Character references are decoded in both, as Title::newFromText does.
+    if (kind === 'imagemap' && PERCENT_ESCAPE.test(part)) return null;
+    let title = decodeTitleEscapes(part).trim();
+    // A leading colon selects the main namespace instead of the default one; a namespace prefix may follow.
+    const mainByColon = title.startsWith(':');
+    if (mainByColon) title = title.slice(1).replace(/^[\s_]+/, '');
+    const rest = stripNamespace(title, this.names.file);
+    if (rest !== null) return canonicalFileTitle(rest);
+    // Without a File prefix only a gallery line, and only without the colon, is in the File namespace. Uploads
+    // never contain ':', so an unprefixed name with one is another namespace (Media: too), an interwiki, or garbage.
+    if (kind === 'imagemap' || mainByColon || title.includes(':')) return null;
+    return canonicalFileTitle(title);
   }
 
   /**
@@ -368,7 +382,7 @@ class Extraction {
         lineStart = lineEnd + 1;
         if (content.length === 0 || (block.kind === 'imagemap' && content.startsWith('#'))) continue;
         const bar = content.indexOf('|');
-        const image = this.blockFile(bar < 0 ? content : content.slice(0, bar));
+        const image = this.blockFile(bar < 0 ? content : content.slice(0, bar), block.kind);
         if (image !== null) this.found.push({ image, kind: block.kind, offset });
         // Only the first line of an imagemap names the image; the rest are clickable areas.
         if (block.kind === 'imagemap') break;

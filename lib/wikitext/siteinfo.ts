@@ -68,10 +68,16 @@ function languageOf(wiki: string): string {
 // One frozen object per language: steps ask for every event, and stripNamespace caches its lookup per names array.
 const bundled = new Map<string, FileNamespaceNames>();
 
+/** Whether `wiki` (e.g. `dewiki`) has bundled localised names; for any other wiki only the canonical ones are known. */
+export function hasBundledNamespaceNames(wiki: string): boolean {
+  return Object.hasOwn(LOCALISED, languageOf(wiki));
+}
+
 /** Bundled namespace names for `wiki` (e.g. `dewiki`); unknown wikis get the canonical English names only. Frozen, shared. */
 export function defaultNamespaceNames(wiki: string): FileNamespaceNames {
   const language = languageOf(wiki);
-  const local = LOCALISED[language];
+  // Own keys only: an id such as `constructorwiki` must not find a property of Object.prototype.
+  const local = Object.hasOwn(LOCALISED, language) ? LOCALISED[language] : undefined;
   // Unknown languages share one entry, so event data cannot grow the map.
   const key = local ? language : '';
   let names = bundled.get(key);
@@ -105,6 +111,11 @@ function namesOfNamespace(namespaces: Record<string, unknown>, id: number): stri
   }
   if (names.length === 0) throw malformed(`query.namespaces.${id} has neither name nor canonical`);
   return names;
+}
+
+/** The query whose answer namespaceNamesFromSiteinfo reads (formatversion=2; `maxlag` added by the client). */
+export function namespacesQuery(): Record<string, string> {
+  return { action: 'query', meta: 'siteinfo', siprop: 'general|namespaces|namespacealiases', format: 'json', formatversion: '2' };
 }
 
 /**

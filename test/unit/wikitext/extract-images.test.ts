@@ -122,7 +122,30 @@ describe('galleries and imagemaps', () => {
       wikitext: '<imagemap>\n\n# a comment\nImage:Map.png|thumb\n</imagemap>',
       images: ['Map.png'],
     },
-    { behaviour: 'an imagemap image without prefix is accepted', wikitext: '<imagemap>\nMap.png|400px\n</imagemap>', images: ['Map.png'] },
+  ]);
+});
+
+// MediaWiki reads a gallery line with Title::newFromText(line, NS_FILE) and registers it only when the title is in
+// the File namespace (TraditionalImageGallery::toHTML); ImageMap reads its first line with Title::newFromText(line)
+// (no default namespace) and refuses anything but a File title (imagemap_no_image). A leading ':' means "main
+// namespace, not the default" and is dropped before a namespace prefix is read.
+describe('gallery and imagemap lines are titles as MediaWiki reads them', () => {
+  check([
+    { behaviour: 'a gallery line starting with a colon still names its file', wikitext: '<gallery>\n:File:Bar.jpg|caption\n</gallery>', images: ['Bar.jpg'] },
+    { behaviour: 'a gallery line with a colon, blanks and a localised prefix names its file', wikitext: '<gallery>\n: Datei:Bar.jpg\n</gallery>', images: ['Bar.jpg'], wiki: 'dewiki' },
+    { behaviour: 'a gallery line of a colon and a bare name is a main-namespace title, not a file', wikitext: '<gallery>\n:Bar.jpg|caption\n</gallery>', images: [] },
+    { behaviour: 'a gallery line with two colons is not a title', wikitext: '<gallery>\n::File:Bar.jpg\n</gallery>', images: [] },
+    { behaviour: 'a Media: gallery line is not registered as an image', wikitext: '<gallery>\nMedia:Bar.jpg|caption\nFile:Baz.jpg\n</gallery>', images: ['Baz.jpg'] },
+    { behaviour: 'an interwiki gallery line is not a local image', wikitext: '<gallery>\ncommons:File:Bar.jpg\n</gallery>', images: [] },
+    { behaviour: 'a gallery line keeps its percent escapes decoded', wikitext: '<gallery>\nFile:Bar%20baz.jpg\n</gallery>', images: ['Bar_baz.jpg'] },
+    { behaviour: 'an imagemap image without a File prefix is refused', wikitext: '<imagemap>\nMap.png|400px\nrect 0 0 10 10 [[Page]]\n</imagemap>', images: [] },
+    { behaviour: 'an imagemap image with a Media: prefix is refused', wikitext: '<imagemap>\nMedia:Map.png|400px\n</imagemap>', images: [] },
+    { behaviour: 'an imagemap image in another namespace is refused', wikitext: '<imagemap>\nCategory:Map.png\n</imagemap>', images: [] },
+    { behaviour: 'an imagemap image with the localised prefix is accepted', wikitext: '<imagemap>\nDatei:Map.png|400px\n</imagemap>', images: ['Map.png'], wiki: 'dewiki' },
+    { behaviour: 'an imagemap image with a leading colon is still a File title', wikitext: '<imagemap>\n:File:Map.png|400px\n</imagemap>', images: ['Map.png'] },
+    { behaviour: 'an imagemap image keeps a percent escape, which no title may hold', wikitext: '<imagemap>\nFile:Map%20x.png\n</imagemap>', images: [] },
+    { behaviour: 'an imagemap image decodes character references as titles do', wikitext: '<imagemap>\nFile:Caf&eacute;.png\n</imagemap>', images: ['Café.png'] },
+    { behaviour: 'a refused imagemap image is not replaced by a later line', wikitext: '<imagemap>\nMap.png\nFile:Other.png\n</imagemap>', images: [] },
   ]);
 });
 

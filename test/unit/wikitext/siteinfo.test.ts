@@ -3,7 +3,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { defaultNamespaceNames, namespaceNamesFromSiteinfo } from '../../../lib/wikitext/siteinfo.ts';
+import { defaultNamespaceNames, hasBundledNamespaceNames, namespaceNamesFromSiteinfo } from '../../../lib/wikitext/siteinfo.ts';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../../fixtures/wikitext/${name}`, import.meta.url), 'utf8'));
@@ -62,6 +62,29 @@ describe('defaultNamespaceNames', () => {
     const names = defaultNamespaceNames('dewiki');
     assert.ok(Object.isFrozen(names) && Object.isFrozen(names.file) && Object.isFrozen(names.media));
     assert.throws(() => names.file.push('Bild2'), TypeError);
+  });
+});
+
+describe('hasBundledNamespaceNames', () => {
+  const cases: Array<[string, boolean]> = [
+    ['enwiki', true],
+    ['dewiki', true],
+    ['de', true],
+    ['zhwiki', true],
+    ['xxwiki', false],
+    ['simplewiki', false],
+    ['', false],
+    ['constructorwiki', false],
+  ];
+  for (const [wiki, bundled] of cases) {
+    test(`${wiki || 'an empty id'} ${bundled ? 'has' : 'has no'} bundled names`, () => {
+      assert.equal(hasBundledNamespaceNames(wiki), bundled);
+    });
+  }
+
+  test('a wiki id spelling a property of every object gets the canonical names', () => {
+    assert.deepEqual(defaultNamespaceNames('constructorwiki'), { file: ['File', 'Image'], media: ['Media'] });
+    assert.equal(defaultNamespaceNames('constructorwiki'), defaultNamespaceNames('xxwiki'));
   });
 });
 
