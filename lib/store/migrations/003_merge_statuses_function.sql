@@ -19,7 +19,7 @@ BEGIN
              FROM json_to_recordset(accepted) AS u(wiki text, "pageId" bigint)
             ORDER BY k) AS locks;
 
-  -- Each row replaces the stored one only when it wins by the precedence of lib/recommendations/status-precedence.ts
+  -- Each row replaces the stored one only when it wins by the precedence of lib/store/status-precedence.ts
   -- (precedenceKeySql('excluded') > precedenceKeySql('s'); a test keeps the two equal), so a loss or a tie
   -- (an idempotent duplicate) leaves the stored row, also when another transaction wrote it meanwhile. Event
   -- times (ms) become timestamps exactly, by interval arithmetic.
