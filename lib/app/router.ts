@@ -16,6 +16,8 @@ import { RuleConsumer } from '../engine/rule-consumer.ts';
 import { noopObserver, type EngineObserver } from '../engine/observer.ts';
 import { streamResolver } from '../engine/topics.ts';
 import type { RunnableStep } from '../engine/run-chain.ts';
+import { conditionalStep } from '../engine/conditional-step.ts';
+import { compileMatcher } from '../rules/matcher.ts';
 import type { IoObserver } from '../observe/io-observer.ts';
 import { createServices, type Services } from './services.ts';
 import { openSinks, unknownClusters, type Sinks } from './sinks.ts';
@@ -116,10 +118,10 @@ export class Router {
     const { config, sinks, log } = this;
     for (const rule of enabled) {
       const ruleLog = log.child({ rule: rule.name });
-      const steps: RunnableStep[] = rule.steps.map((s) => ({
-        name: s.name,
-        step: registry.get(s.handler)!.create(s.options, { ...env, log: ruleLog }),
-      }));
+      const steps: RunnableStep[] = rule.steps.map((s) => {
+        const step = registry.get(s.handler)!.create(s.options, { ...env, log: ruleLog });
+        return { name: s.name, step: s.when === undefined ? step : conditionalStep(step, compileMatcher(s.when)) };
+      });
       for (const { step } of steps) if (step.close) this.closers.push(() => step.close!());
       const topics = sourceTopicsFor(config, rule);
       this.consumers.push(

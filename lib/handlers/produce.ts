@@ -9,7 +9,13 @@ import type { HandlerEnvironment } from './environment.ts';
 const Options = Type.Object(
   {
     topic: Type.String({ minLength: 1, 'x-kind': 'template', description: 'Destination topic (the exact name, no prefix added)' }),
-    key: Type.Optional(Type.String({ 'x-kind': 'template', 'x-default': 'the source message key', description: 'Message key' })),
+    key: Type.Optional(
+      Type.Union([Type.String(), Type.Record(Type.String(), Type.Unknown())], {
+        'x-kind': 'template, or template tree',
+        'x-default': 'the source message key',
+        description: 'Message key; a mapping is sent as JSON (`{wiki_id, page_id}`, as Wikimedia keys page streams)',
+      }),
+    ),
     value: Type.Unknown({ default: '{{message}}', 'x-kind': 'template tree', description: 'The event body, sent as JSON' }),
     headers: Type.Optional(Type.Record(Type.String(), Type.String(), { 'x-kind': 'mapping of templates', description: 'Extra headers' })),
     cluster: Type.String({
@@ -44,7 +50,7 @@ export const produceHandler: HandlerDefinition<typeof Options, HandlerEnvironmen
       async run(ctx) {
         const destination = fixedTopic ?? checkedTopic(topic.evaluate(ctx));
         const body = value.evaluate(ctx);
-        const renderedKey = key ? String(key.evaluate(ctx) ?? '') : ctx.source.key;
+        const renderedKey = key ? keyText(key.evaluate(ctx)) : ctx.source.key;
         const rendered = headers ? (headers.evaluate(ctx) as Record<string, unknown>) : null;
         const report = await producer.produce({
           topic: destination,
@@ -59,6 +65,12 @@ export const produceHandler: HandlerDefinition<typeof Options, HandlerEnvironmen
 };
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]+$/;
+
+/** A rendered key as sent: text as it is, a mapping as JSON. */
+function keyText(rendered: unknown): string {
+  if (rendered !== null && typeof rendered === 'object') return JSON.stringify(rendered);
+  return String(rendered ?? '');
+}
 
 function checkedTopic(rendered: unknown): string {
   const destination = String(rendered ?? '');

@@ -12,6 +12,7 @@ import { PermanentError } from '../errors.ts';
 import { revisionRows, type PageImageChange } from '../recommendations/revision-rows.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { SkipReason } from '../engine/observer.ts';
+import { anyImageIllustration } from '../recommendations/illustration-change.ts';
 import type { HandlerEnvironment } from './environment.ts';
 
 const Options = Type.Object(
@@ -38,7 +39,9 @@ export const recordPageImagesHandler: HandlerDefinition<typeof Options, HandlerE
   description: 'Writes the diff to `page_image_state` (forward-only), `image_change` and `recommendation_status`, batched with concurrent events into one transaction.',
   details: `An unavailable revision is recorded in \`unprocessable_event\` and ends the chain; so does a revision whose parent
 is unavailable (its image set is recorded, no change claimed) or that made the page a redirect. Each of those counts as
-skipped, with its reason.`,
+skipped, with its reason. The result (\`results.record_page_images\`) says whether the page is \`illustrated\` after the
+revision, \`wasIllustrated\` before it, and \`becameIllustrated\` (the edit made an unillustrated page illustrated: what a
+weighted-tag clear needs; a kept image never makes it true).`,
   examples: [{ summary: 'Record every revision, and let only changes go on to a produce step', options: { stop_when_unchanged: true } }],
   options: Options,
   create(options, env) {
@@ -51,7 +54,7 @@ skipped, with its reason.`,
         }
         const rows = revisionRows(change);
         await store.write({ revision: rows });
-        const result = { changes: rows.changes.length, statuses: rows.statuses.length, unavailable: change.unavailable };
+        const result = { changes: rows.changes.length, statuses: rows.statuses.length, unavailable: change.unavailable, ...anyImageIllustration(change) };
         const skipped = skipReason(change);
         const stop = skipped !== undefined || (options.stop_when_unchanged && !change.changed);
         return { result, ...(stop ? { stop: true } : {}), ...(skipped === undefined ? {} : { skipped }) };

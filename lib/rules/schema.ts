@@ -61,12 +61,24 @@ export const RuleConsumerSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** One step: a single-key mapping `{handler_name: options}`; `options` is checked against the handler's schema. */
+/** The key beside a step's handler name that makes it conditional: a match pattern over the step's context. */
+export const WHEN_KEY = 'when';
+
+/**
+ * One step: a mapping `{handler_name: options}`, optionally with `when: <pattern>`; `options` is checked against the
+ * handler's schema, `when` compiled as a match pattern over {message, match, results, source, rule}.
+ */
 export const StepSchema = Type.Record(Type.String(), Type.Unknown(), {
   minProperties: 1,
-  maxProperties: 1,
-  'x-error': 'a step must be a mapping with exactly one key, the handler name: {handler: options}',
+  maxProperties: 2,
+  'x-error': 'a step must be a mapping with exactly one key, the handler name: {handler: options}, and optionally `when`',
 });
+
+/** The handler name of a step mapping: its one key that is not `when`. */
+export function stepHandler(step: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(step).filter((k) => k !== WHEN_KEY);
+  return keys.length === 1 ? keys[0] : undefined;
+}
 
 export const RuleSchema = Type.Object(
   {
@@ -128,6 +140,8 @@ export interface ResolvedStep {
   name: string;
   /** Raw options from YAML (templates not yet evaluated; handler schema defaults applied by loadRules). */
   options: unknown;
+  /** Run the step only when its context matches this pattern (a mapping or a list of mappings, as `match`). */
+  when?: Record<string, unknown> | Record<string, unknown>[];
 }
 
 export interface RuleLocation {
@@ -171,7 +185,7 @@ export function stepNames(handlers: readonly string[]): string[] {
 
 /** Fills every default of a schema-valid rule. Pure; does not validate. */
 export function normalizeRule(rule: Rule, source?: RuleLocation): ResolvedRule {
-  const handlers = rule.steps.map((s) => Object.keys(s)[0] ?? '');
+  const handlers = rule.steps.map((s) => stepHandler(s) ?? '');
   const names = stepNames(handlers);
   const matchNot = rule.match_not === undefined ? [] : Array.isArray(rule.match_not) ? rule.match_not : [rule.match_not];
   const resolved: ResolvedRule = {
@@ -196,7 +210,8 @@ export function normalizeRule(rule: Rule, source?: RuleLocation): ResolvedRule {
       const handler = handlers[i]!;
       // `- fetch_revisions:` (no value) loads as null: same as `{}`.
       const options = s[handler] ?? {};
-      return { handler, name: names[i]!, options };
+      const when = s[WHEN_KEY] as ResolvedStep['when'];
+      return when === undefined ? { handler, name: names[i]!, options } : { handler, name: names[i]!, options, when };
     }),
   };
   if (source) resolved.source = source;

@@ -4,7 +4,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { compileMatcher, MatchPatternError } from './matcher.ts';
 import { compileSchema } from '../schema-validation.ts';
-import { RULE_NAME_PATTERN, RuleSchema, normalizeRule } from './schema.ts';
+import { RULE_NAME_PATTERN, RuleSchema, WHEN_KEY, normalizeRule, stepHandler } from './schema.ts';
 import type { ResolvedRule, Rule } from './schema.ts';
 import { compileTemplate, findTemplateStrings, TemplateSyntaxError } from './template.ts';
 import { loadYamlWithPositions, YamlSyntaxError } from './yaml-positions.ts';
@@ -252,6 +252,30 @@ function problemAt(ctx: FileContext, label: string, base: YamlPath, issue: Issue
   return { file: ctx.file, line: pos.line, column: pos.column, path, reason: issue.reason };
 }
 
+/** What a step's `when` may read: the roots of the step context, as templates do. */
+const WHEN_ROOTS = ['message', 'match', 'results', 'source', 'rule'];
+
+/** Problems of a step's `when`: its shape, its roots, its regexes. */
+function whenIssues(when: unknown, path: (string | number)[]): Issue[] {
+  const alternatives = Array.isArray(when) ? when : [when];
+  if (alternatives.length === 0 || !alternatives.every(isPlainObject)) return [{ path, at: 'value', reason: 'must be a mapping or a non-empty list of mappings' }];
+  const issues: Issue[] = [];
+  alternatives.forEach((alt, i) => {
+    for (const key of Object.keys(alt)) {
+      if (!WHEN_ROOTS.includes(key)) {
+        issues.push({ path: [...path, ...(Array.isArray(when) ? [i] : []), key], at: 'key', reason: `unknown root "${key}" (expected ${WHEN_ROOTS.join(', ')})${didYouMean(key, WHEN_ROOTS)}` });
+      }
+    }
+  });
+  try {
+    compileMatcher(when);
+  } catch (err) {
+    if (!(err instanceof MatchPatternError)) throw err;
+    for (const p of err.problems) issues.push({ path: [...path, ...p.path.slice(1)], at: 'value', reason: p.reason });
+  }
+  return issues;
+}
+
 /** Checks one rule; returns its issues and, when there are none, the resolved rule. */
 function checkRule(raw: unknown, handlers: HandlerSchemas): { issues: Issue[]; resolved?: (positions: ResolvedRule['source']) => ResolvedRule } {
   const issues: Issue[] = [];
@@ -262,9 +286,14 @@ function checkRule(raw: unknown, handlers: HandlerSchemas): { issues: Issue[]; r
   const defaulted: unknown[] = [];
   if (Array.isArray(raw.steps)) {
     raw.steps.forEach((step, i) => {
-      if (!isPlainObject(step) || Object.keys(step).length !== 1) return; // reported by the schema
-      const handler = Object.keys(step)[0]!;
+      if (!isPlainObject(step)) return; // reported by the schema
+      const handler = stepHandler(step);
+      if (handler === undefined) {
+        if (Object.keys(step).length <= 2) issues.push({ path: ['steps', i], at: 'value', reason: 'a step must name exactly one handler: {handler: options}, and optionally `when`' });
+        return;
+      }
       const stepPath = ['steps', i, handler];
+      if (WHEN_KEY in step) issues.push(...whenIssues(step[WHEN_KEY], ['steps', i, WHEN_KEY]));
       const def = handlers.get(handler);
       if (!def) {
         issues.push({ path: stepPath, at: 'key', reason: `unknown handler "${handler}"${didYouMean(handler, handlers.keys())}` });

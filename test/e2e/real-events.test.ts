@@ -39,6 +39,7 @@ describe('real schema examples, every version, through the shipped rules', { tim
   };
   const topic = (stream: string) => `${prefix}.${stream}`;
   const derivedTopic = `${prefix}.imagematching.page_image_change`;
+  const tagsTopic = `${prefix}.mediawiki.cirrussearch.page_weighted_tags_change.v1`;
   const api = new FakeMediaWiki();
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let client: pg.Client;
@@ -73,11 +74,12 @@ describe('real schema examples, every version, through the shipped rules', { tim
     db = await createTestDatabase();
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    await createTopics(KAFKA_BROKERS, [...Object.values(streams).map((s) => ({ topic: topic(s) })), { topic: derivedTopic }]);
+    await createTopics(KAFKA_BROKERS, [...Object.values(streams).map((s) => ({ topic: topic(s) })), { topic: derivedTopic }, { topic: tagsTopic }]);
     const dir = mkdtempSync(join(tmpdir(), 'imr-real-'));
     const rules = readFileSync(join(REPO, 'rules/image_matching.yaml'), 'utf8')
       .replace('topic: imagematching.page_image_change', `topic: ${derivedTopic}`)
-      .replace('enabled: false', 'enabled: true');
+      .replace('enabled: false', 'enabled: true')
+      .replace('topic: mediawiki.cirrussearch.page_weighted_tags_change.v1', `topic: ${tagsTopic}`);
     writeFileSync(join(dir, 'image_matching.yaml'), rules);
     const config = parseConfig(
       `service: {name: ${service}}
@@ -271,5 +273,21 @@ log: {level: ${process.env.TEST_LOG_LEVEL ?? 'warn'}}
     for (const e of [...derived, ...(schema.examples as Event[])]) assert.ok(validate(e), `${JSON.stringify(e)}: ${JSON.stringify(validate.errors)}`);
     const flow = derived.find((e) => e.rev_id === 9041)!;
     assert.deepEqual([flow.added, flow.is_revert, (flow.meta as Event).domain], [['Flow.jpg'], null, 'en.wikipedia.org']);
+
+    // A clear of the search tags for every page an edit illustrated, and none for a page that kept or lost its image;
+    // valid against Wikimedia's schema and against the shape the project ships.
+    const tags = await readTopic(tagsTopic, 9);
+    const real = schemaVersions('primary/development/cirrussearch/page_weighted_tags_change').find((v) => v.version === '1.0.0')!;
+    const ours = JSON.parse(readFileSync(join(REPO, 'schemas/mediawiki/cirrussearch/page_weighted_tags_change/1.0.0.json'), 'utf8')) as Record<string, unknown>;
+    const validators = [new Ajv({ strict: false, validateFormats: false }).compile(schemaBody(real.schema)), new Ajv({ strict: false, validateFormats: false }).compile(schemaBody(ours))];
+    for (const m of tags) {
+      const e = JSON.parse(m.value!.toString()) as Event;
+      for (const validate of validators) assert.ok(validate(e), `${JSON.stringify(e)}: ${JSON.stringify(validate.errors)}`);
+      const page = e.page as Event;
+      assert.deepEqual(JSON.parse(m.key!.toString()), { wiki_id: e.wiki_id, page_id: page.page_id }, 'keyed {wiki_id, page_id}');
+      assert.deepEqual(e.weighted_tags, { clear: ['recommendation.image', 'recommendation.image_section'] });
+    }
+    const cleared = tags.map((m) => JSON.parse(m.value!.toString()) as { wiki_id: string; page: { page_id: number } }).map((e) => `${e.wiki_id}:${e.page.page_id}`).sort();
+    assert.deepEqual(cleared, ['enwiki:700', 'enwiki:701', 'enwiki:702', 'enwiki:702', 'enwiki:703', 'enwiki:704', 'examplewiki:123', 'examplewiki:123', 'my_wiki:23']);
   });
 });

@@ -98,6 +98,7 @@ describe('the page_content_change rule and the revision rule are equivalent', { 
     { name: 'content', stream: 'mediawiki.page_content_change.v1', enable: 'image_matching_page_content_change', event: pageContentChange, prefix: uniqueName('eqc'), observer: new PrometheusObserver(createMetrics({ defaultMetrics: false })) },
   ];
   const derivedOf = (side: Side) => `${side.prefix}.imagematching.page_image_change`;
+  const tagsOf = (side: Side) => `${side.prefix}.mediawiki.cirrussearch.page_weighted_tags_change.v1`;
 
   before(async () => {
     for (const e of EDITS) api.addRevision({ revId: e.rev, pageId: PAGE.id, title: PAGE.title, parentId: e.parent, timestamp: at(e.rev), text: e.text });
@@ -107,10 +108,16 @@ describe('the page_content_change rule and the revision rule are equivalent', { 
       side.db = await createTestDatabase();
       side.client = new pg.Client({ connectionString: side.db.url });
       await side.client.connect();
-      await createTopics(KAFKA_BROKERS, [{ topic: `${side.prefix}.${side.stream}` }, { topic: derivedOf(side) }]);
+      await createTopics(KAFKA_BROKERS, [{ topic: `${side.prefix}.${side.stream}` }, { topic: derivedOf(side) }, { topic: tagsOf(side) }]);
       const rules = shipped.rules
         .filter((r) => r.name === side.enable)
-        .map((r) => JSON.parse(JSON.stringify(r).replaceAll('"topic":"imagematching.page_image_change"', `"topic":"${derivedOf(side)}"`)) as Record<string, unknown>)
+        .map((r) =>
+          JSON.parse(
+            JSON.stringify(r)
+              .replaceAll('"topic":"imagematching.page_image_change"', `"topic":"${derivedOf(side)}"`)
+              .replaceAll('"topic":"mediawiki.cirrussearch.page_weighted_tags_change.v1"', `"topic":"${tagsOf(side)}"`),
+          ) as Record<string, unknown>,
+        )
         .map((r) => ({ ...r, enabled: true }));
       assert.equal(rules.length, 1);
       const dir = mkdtempSync(join(tmpdir(), 'imr-eq-'));
@@ -174,5 +181,9 @@ log: {level: ${process.env.TEST_LOG_LEVEL ?? 'warn'}}
     assert.deepEqual(comparable(derived[1]!), comparable(derived[0]!));
     assert.deepEqual(derived[0]!.map((e) => [e.rev_id, e.is_revert]).sort(), [[2, false], [3, false], [4, true], [7, false]]);
     assert.ok(derived[1]!.every((e) => e.is_revert === null), 'page_change does not say whether an edit reverts');
+    // The page became illustrated at rev 2 and again when it stopped being a redirect (rev 7): two clears each side.
+    const clears = await Promise.all(sides.map(async (side) => (await readTopic(tagsOf(side), 2)).map((m) => m.value!.toString()).sort()));
+    assert.deepEqual(clears[1], clears[0]);
+    assert.deepEqual(clears[0]!.map((v) => JSON.parse(v).dt), [at(2), at(7)]);
   });
 });

@@ -65,7 +65,7 @@ describe('loadRules reports broken fixture files', () => {
         'missing-steps.yaml:8:5: rules[2]: missing required key "name"',
         'missing-steps.yaml:9:10: rules[2].key: invalid template: expected "}}" or "|", found ":" at column 19',
         'missing-steps.yaml:11:25: rules[2].steps[0].log.message: invalid template: unknown filter "urii" (expected uri, json, lower, upper, trim, default, first or replace) at column 20',
-        'missing-steps.yaml:12:9: rules[2].steps[1]: a step must be a mapping with exactly one key, the handler name: {handler: options}',
+        'missing-steps.yaml:12:9: rules[2].steps[1]: a step must be a mapping with exactly one key, the handler name: {handler: options}, and optionally `when`',
       ],
     ],
     [
@@ -118,6 +118,9 @@ describe('validateRuleSources reports inline problems', () => {
     ['a match list with an entry that is not a mapping', 'rules:\n  - name: r\n    topics: [t]\n    match: [a]\n    steps: [log: {}]\n', ['inline.yaml:4:13: r.match[0]: must be a mapping of field names to patterns']],
     ['an empty match list', 'rules:\n  - name: r\n    topics: [t]\n    match: []\n    steps: [log: {}]\n', ['inline.yaml:4:12: r.match: must not be empty']],
     ['a match that is a scalar', 'rules:\n  - name: r\n    topics: [t]\n    match: a\n    steps: [log: {}]\n', ['inline.yaml:4:12: r.match: must be a mapping or a non-empty list of mappings']],
+    ['a step whose when reads an unknown root', 'rules:\n  - name: r\n    topics: [t]\n    steps:\n      - log: {}\n        when: {result: {x: 1}}\n', ['inline.yaml:6:16: r.steps[0].when.result: unknown root "result" (expected message, match, results, source, rule) (did you mean "results"?)']],
+    ['a step whose when has a bad regex', "rules:\n  - name: r\n    topics: [t]\n    steps:\n      - log: {}\n        when: {message: {a: '/(x/'}}\n", ['inline.yaml:6:29: r.steps[0].when.message.a: invalid regular expression /(x/: Unterminated group']],
+    ['a step with two handlers', 'rules:\n  - name: r\n    topics: [t]\n    steps:\n      - {log: {}, drop: {}}\n', ['inline.yaml:5:9: r.steps[0]: a step must name exactly one handler: {handler: options}, and optionally `when`']],
     ['a canary opt-in that is not a boolean', 'rules:\n  - name: r\n    topics: [t]\n    canary: yes please\n    steps: [log: {}]\n', ['inline.yaml:4:13: r.canary: must be boolean']],
     [
       'an options value of the wrong union branch at the branch error',
