@@ -4,22 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { timeuuidFor } from '../../lib/suggestions/timeuuid.ts';
+import type { GatewayRow } from '../../lib/suggestions/serving-queries.ts';
 
-/** A row of the Cassandra table, with its columns' names and types (page_id int, confidence float, kind set<text>). */
-export interface CassandraRow {
-  wiki: string;
-  page_id: number;
-  id: string;
-  image: string;
-  origin_wiki: string | null;
-  confidence: number;
-  found_on: string[] | null;
-  kind: string[];
-  page_rev: number | null;
-  section_heading: string | null;
-  section_index: number | null;
-  page_qid: string | null;
-}
+/** A row of the Cassandra table as the Data Gateway serves it (page_id int, confidence float, kind set<text>); a set may be null. */
+export type CassandraRow = Omit<GatewayRow, 'found_on'> & { found_on: string[] | null };
 
 /** A row of imagerec_prod (every column a string but is_article_page and insertion_ts), partition columns apart. */
 export interface ImagerecRow {
