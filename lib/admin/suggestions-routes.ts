@@ -4,7 +4,7 @@ import type express from 'express';
 import type { Request } from 'express';
 import type { Logger } from '../log.ts';
 import type { Queryable } from './state-queries.ts';
-import { newestDataset, pageSuggestions, suggestiblePages } from '../suggestions/serving-queries.ts';
+import { newestDataset, pageSuggestions, suggestiblePages, type PreparedQueryable } from '../suggestions/serving-queries.ts';
 import { decodePageCursor, encodePageCursor } from '../suggestions/page-cursor.ts';
 
 export interface SuggestionRouteDeps {
@@ -42,7 +42,8 @@ function wikiParameter(req: Request): string {
 }
 
 export function registerSuggestionRoutes(app: express.Express, deps: SuggestionRouteDeps): void {
-  const { db } = deps;
+  // The admin API's pool is a pg.Pool or the embedded pool: both take named (prepared) query configs.
+  const db = deps.db as Queryable & PreparedQueryable;
 
   const page = async (req: Request, res: express.Response) => {
     queryParameters(req, []);

@@ -1,6 +1,12 @@
 // The read API's SQL over the imported datasets (migration 005): a page's suggestions in the Data Gateway's row shape,
 // and a wiki's suggestible pages in page_id order. Every value is a bound parameter; every look-up is an index probe.
-import type { Queryable } from '../admin/state-queries.ts';
+/**
+ * pg.Pool and the embedded pool both take a query config. A named query is prepared once per connection and its plan
+ * reused: planning these statements (a view of two tables, a sub-plan) costs several times their execution.
+ */
+export interface PreparedQueryable {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
 
 /**
  * The one place where a dataset row meets what the router knows since: a suggestion is served unless
@@ -61,8 +67,8 @@ export function float32Shortest(x: number): number {
 }
 
 /** The page's remaining suggestions of the wiki's newest dataset, best first (ties by image, then section). */
-export async function pageSuggestions(db: Queryable, wiki: string, pageId: string): Promise<GatewayRow[]> {
-  const { rows } = await db.query<RawGatewayRow>(PAGE_SUGGESTIONS_SQL, [wiki, pageId]);
+export async function pageSuggestions(db: PreparedQueryable, wiki: string, pageId: string): Promise<GatewayRow[]> {
+  const { rows } = await db.query<RawGatewayRow>({ name: 'imr-page-suggestions', text: PAGE_SUGGESTIONS_SQL, values: [wiki, pageId] });
   return rows.map((r) => ({
     ...r,
     page_id: Number(r.page_id),
@@ -78,12 +84,13 @@ export interface DatasetRef {
   time: string;
 }
 
-export async function newestDataset(db: Queryable, wiki: string): Promise<DatasetRef | null> {
-  const { rows } = await db.query<{ key: number; id: string; time: string }>(
-    `SELECT d.dataset_key AS key, d.dataset_id AS id, to_char(d.dataset_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS time
-       FROM (${NEWEST_DATASET}) n JOIN suggestion_dataset d USING (dataset_key)`,
-    [wiki],
-  );
+export async function newestDataset(db: PreparedQueryable, wiki: string): Promise<DatasetRef | null> {
+  const { rows } = await db.query<{ key: number; id: string; time: string }>({
+    name: 'imr-newest-dataset',
+    text: `SELECT d.dataset_key AS key, d.dataset_id AS id, to_char(d.dataset_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS time
+             FROM (${NEWEST_DATASET}) n JOIN suggestion_dataset d USING (dataset_key)`,
+    values: [wiki],
+  });
   return rows[0] ?? null;
 }
 
@@ -108,13 +115,17 @@ export const SUGGESTIBLE_PAGES_SQL = `SELECT s.page_id::text AS page_id, max(s.p
  * them and whether more follow.
  */
 export async function suggestiblePages(
-  db: Queryable,
+  db: PreparedQueryable,
   wiki: string,
   dataset: DatasetRef,
   afterPageId: string,
   limit: number,
 ): Promise<{ items: SuggestiblePage[]; more: boolean }> {
-  const { rows } = await db.query<{ page_id: string; page_title: string | null; suggestions: number }>(SUGGESTIBLE_PAGES_SQL, [wiki, dataset.key, afterPageId, limit + 1]);
+  const { rows } = await db.query<{ page_id: string; page_title: string | null; suggestions: number }>({
+    name: 'imr-suggestible-pages',
+    text: SUGGESTIBLE_PAGES_SQL,
+    values: [wiki, dataset.key, afterPageId, limit + 1],
+  });
   const items = rows.slice(0, limit).map((r) => ({ page_id: Number(r.page_id), page_title: r.page_title, suggestions: r.suggestions }));
   return { items, more: rows.length > limit };
 }

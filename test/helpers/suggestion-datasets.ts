@@ -47,10 +47,13 @@ const tsvField = (v: unknown): string => {
   return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
 };
 
+/** One TSV line of `row` in `columns` order. */
+export const tsvLine = (columns: readonly string[], row: Record<string, unknown>) => columns.map((c) => tsvField(row[c])).join('\t');
+
 /** A TSV file with a header line; sets in cqlsh's {'a', 'b'} form, nulls as \N, escapes as Hive and COPY write them. */
 export function writeTsv(path: string, columns: readonly string[], rows: readonly Record<string, unknown>[], extraLines: string[] = []): void {
   ensureDir(path);
-  const lines = [columns.join('\t'), ...rows.map((r) => columns.map((c) => tsvField(r[c])).join('\t')), ...extraLines];
+  const lines = [columns.join('\t'), ...rows.map((r) => tsvLine(columns, r)), ...extraLines];
   writeFileSync(path, lines.join('\n') + '\n');
 }
 
@@ -62,42 +65,31 @@ const STRING_LIST = (name: string) => [
   { name: 'element', type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const },
 ];
 
+/** The Cassandra shape as a Parquet schema, in CASSANDRA_COLUMNS order. */
+export const CASSANDRA_PARQUET_SCHEMA = [
+  { name: 'root', num_children: 12 },
+  STRING('wiki'),
+  { name: 'page_id', type: 'INT32' as const, repetition_type: 'REQUIRED' as const },
+  STRING('id'),
+  STRING('image'),
+  STRING('origin_wiki'),
+  { name: 'confidence', type: 'FLOAT' as const, repetition_type: 'OPTIONAL' as const },
+  ...STRING_LIST('found_on'),
+  ...STRING_LIST('kind'),
+  { name: 'page_rev', type: 'INT32' as const, repetition_type: 'OPTIONAL' as const },
+  STRING('section_heading'),
+  { name: 'section_index', type: 'INT32' as const, repetition_type: 'OPTIONAL' as const },
+  STRING('page_qid'),
+];
+
+/** Rows as the column chunks of CASSANDRA_PARQUET_SCHEMA (hyparquet-writer's columnData). */
+export function cassandraColumnData(rows: readonly CassandraRow[]) {
+  return CASSANDRA_COLUMNS.map((name) => ({ name, data: rows.map((r) => r[name]) }));
+}
+
 export function writeCassandraParquet(path: string, rows: readonly CassandraRow[], rowGroupSize = 1000): void {
   ensureDir(path);
-  const col = <K extends keyof CassandraRow>(k: K) => rows.map((r) => r[k]);
-  parquetWriteFile({
-    filename: path,
-    rowGroupSize,
-    columnData: [
-      { name: 'wiki', data: col('wiki') },
-      { name: 'page_id', data: col('page_id') },
-      { name: 'id', data: col('id') },
-      { name: 'image', data: col('image') },
-      { name: 'origin_wiki', data: col('origin_wiki') },
-      { name: 'confidence', data: col('confidence') },
-      { name: 'found_on', data: col('found_on') },
-      { name: 'kind', data: col('kind') },
-      { name: 'page_rev', data: col('page_rev') },
-      { name: 'section_heading', data: col('section_heading') },
-      { name: 'section_index', data: col('section_index') },
-      { name: 'page_qid', data: col('page_qid') },
-    ],
-    schema: [
-      { name: 'root', num_children: 12 },
-      STRING('wiki'),
-      { name: 'page_id', type: 'INT32', repetition_type: 'REQUIRED' },
-      STRING('id'),
-      STRING('image'),
-      STRING('origin_wiki'),
-      { name: 'confidence', type: 'FLOAT', repetition_type: 'OPTIONAL' },
-      ...STRING_LIST('found_on'),
-      ...STRING_LIST('kind'),
-      { name: 'page_rev', type: 'INT32', repetition_type: 'OPTIONAL' },
-      STRING('section_heading'),
-      { name: 'section_index', type: 'INT32', repetition_type: 'OPTIONAL' },
-      STRING('page_qid'),
-    ],
-  });
+  parquetWriteFile({ filename: path, rowGroupSize, columnData: cassandraColumnData(rows), schema: CASSANDRA_PARQUET_SCHEMA });
 }
 
 /** An imagerec_prod part file: the table's columns without the partition columns (they are in the folder names). */
