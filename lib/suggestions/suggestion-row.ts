@@ -88,6 +88,8 @@ function integer(value: unknown, column: string, required: boolean, min = 0): st
     if (required) throw new BadValue(`${column} is missing`);
     return null;
   }
+  // Most values are JS numbers well inside the range: no BigInt needed for those.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min) return String(value);
   let digits: string | null = null;
   if (typeof value === 'bigint') digits = value.toString();
   else if (typeof value === 'number' && Number.isSafeInteger(value)) digits = String(value);

@@ -12,7 +12,7 @@ export function timeuuidMicros(id: string): bigint | null {
   if (!m) return null;
   const [, low, mid, high] = m as unknown as [string, string, string, string];
   if (high[0] !== '1') return null; // the version nibble
-  const intervals = (BigInt(`0x${high.slice(1)}`) << 48n) | (BigInt(`0x${mid}`) << 32n) | BigInt(`0x${low}`);
+  const intervals = BigInt(`0x${high.slice(1)}${mid}${low}`);
   return (intervals - GREGORIAN_OFFSET) / 10n;
 }
 
