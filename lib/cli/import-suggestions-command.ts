@@ -6,6 +6,7 @@ import { createLogger, redactUrl } from '../log.ts';
 import { createPool } from '../store/pool.ts';
 import { migrate } from '../store/migrate.ts';
 import { ensureDatabase } from '../store/ensure-database.ts';
+import { applyHeapGrowth } from './heap-growth.ts';
 import { SuggestionImportError, SuggestionImporter, type ImportSummary, type ProgressReporter } from '../suggestions/importer.ts';
 
 export interface ImportSuggestionsOptions {
@@ -57,6 +58,8 @@ export async function importSuggestionsCommand(opts: ImportSuggestionsOptions): 
   const maxSkipped = count(opts.maxSkipped, '--max-skipped', 0);
   // Logs (a skipped row's warning) go to stderr, so stdout holds the summary alone.
   const log = createLogger(config.log.level as Parameters<typeof createLogger>[0], process.stderr);
+  // A Parquet row group is 100,000 objects at a time: without the cap V8 lets the heap grow to several of them.
+  log.debug({ heapGrowth: applyHeapGrowth(config.memory.heap_growth_percent) }, 'memory settings');
   if (config.database.url && (await ensureDatabase(config.database.url))) console.log(`created database ${redactUrl(config.database.url)}`);
   const pool = createPool(config.database, log);
   try {
