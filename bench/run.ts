@@ -1,5 +1,6 @@
 // `npm run bench`: the router on the real Kafka broker and PostgreSQL, three scenarios (feedback, revisions,
-// routing), each against raw baselines measured in the same run. docs/performance.md has the numbers.
+// routing), and the suggestion dataset's import and read API, each against raw baselines measured in the same run.
+// docs/performance.md has the numbers.
 //
 //   node --import tsx bench/run.ts [--events N] [--scenarios feedback,revisions,routing] [--out FILE]
 //                                  [--rate 1000] [--rate-seconds 8] [--partitions 4] [--profile DIR]
@@ -11,6 +12,8 @@ import { parseArgs } from 'node:util';
 import { feedbackScenario } from './scenarios/feedback.ts';
 import { revisionsScenario } from './scenarios/revisions.ts';
 import { routingScenario } from './scenarios/routing.ts';
+import { importScenario } from './scenarios/import.ts';
+import { suggestionsReadScenario } from './scenarios/suggestions-read.ts';
 import type { ScenarioOptions, ScenarioResult } from './lib/scenario.ts';
 import { buildRouter } from './lib/services.ts';
 
@@ -18,10 +21,14 @@ const SCENARIOS: Record<string, { run: (o: ScenarioOptions) => Promise<ScenarioR
   feedback: { run: feedbackScenario, defaultEvents: 100_000 },
   revisions: { run: revisionsScenario, defaultEvents: 20_000 },
   routing: { run: routingScenario, defaultEvents: 100_000 },
+  // --events is the dataset's row count for these two.
+  import: { run: importScenario, defaultEvents: 1_000_000 },
+  suggestions_read: { run: suggestionsReadScenario, defaultEvents: 1_000_000 },
 };
 
 const USAGE = `usage: node --import tsx bench/run.ts [options]
-  --events N          backlog size of every scenario (default: feedback 100000, revisions 20000, routing 100000)
+  --events N          backlog size of every scenario (default: feedback 100000, revisions 20000, routing 100000),
+                      dataset rows for import and suggestions_read (default 1000000)
   --scenarios LIST    comma-separated subset of ${Object.keys(SCENARIOS).join(',')} (default: all)
   --out FILE          write {"scenarios":[...]} as JSON
   --rate R            events/s of the rate-limited latency phase (default 1000; 0 skips it)

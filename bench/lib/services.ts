@@ -153,7 +153,8 @@ export interface RouterChild {
   stop(): Promise<void>;
 }
 
-function vmHwmMb(pid: number): number {
+/** Peak resident memory (VmHWM) of process `pid` so far, MB; 0 once it is gone. */
+export function vmHwmMb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const m = /VmHWM:\s+(\d+) kB/.exec(status);

@@ -18,15 +18,19 @@ export function encodeCursor(cursor: RecommendationCursor): string {
   return Buffer.from(JSON.stringify([VERSION, cursor.updatedAt, cursor.wiki, cursor.pageId, cursor.image]), 'utf8').toString('base64url');
 }
 
+/** The JSON value an opaque cursor holds, or undefined when the text is not base64url JSON of at most `maxLength`. */
+export function decodeOpaqueJson(text: string, maxLength: number): unknown {
+  if (text.length === 0 || text.length > maxLength || !/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  try {
+    return JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The cursor, or null when the text is not one this server issued (wrong shape, version or field types). */
 export function decodeCursor(text: string): RecommendationCursor | null {
-  if (text.length === 0 || text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
+  const parsed = decodeOpaqueJson(text, MAX_CURSOR_LENGTH);
   if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== VERSION) return null;
   const [, updatedAt, wiki, pageId, image] = parsed as unknown[];
   if (typeof updatedAt !== 'string' || !TIMESTAMP.test(updatedAt) || Number.isNaN(Date.parse(updatedAt))) return null;

@@ -10,6 +10,7 @@ import type { RuleCounts, PartitionSnapshot } from '../metrics/prometheus-observ
 import type { Health } from './readiness.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { RECOMMENDATION_STATUSES, listRecommendations, pageState, type Queryable, type RecommendationStatus } from './state-queries.ts';
+import { registerSuggestionRoutes } from './suggestions-routes.ts';
 
 /** What the admin API needs of a rule consumer (RuleConsumer fits). */
 export interface AdminRule {
@@ -171,6 +172,8 @@ export function createAdminApp(deps: AdminDeps): express.Express {
       resume_cursor: page.resume ? encodeCursor(page.resume) : null,
     });
   });
+
+  registerSuggestionRoutes(app, { db: deps.db, log });
 
   app.use((_req, _res) => {
     throw new HttpError(404, 'not found');

@@ -12,6 +12,7 @@ import { handlers } from '../handlers/registry.ts';
 import { extractImagesCommand } from './extract-images-command.ts';
 import { runCommand } from './run-command.ts';
 import { redriveCommand } from './redrive-command.ts';
+import { importSuggestionsCommand } from './import-suggestions-command.ts';
 import { RuleLoadError } from '../app/router.ts';
 import { demoCommand } from '../demo/run-demo.ts';
 
@@ -72,6 +73,17 @@ export function buildProgram(): Command {
     .option('--dry-run', 'list what would be re-injected, produce nothing')
     .action(async (opts: { config: string; rule?: string; since?: string; until?: string; dryRun?: boolean }) => {
       process.exitCode = await redriveCommand(opts);
+    });
+
+  program
+    .command('import-suggestions')
+    .description('load image-suggestion datasets (.ndjson/.jsonl, .tsv, .parquet; Cassandra or imagerec_prod shape) for /v1/suggestions')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .option('--keep <n>', 'then keep only the newest N datasets of every wiki')
+    .option('--max-skipped <n>', 'bad rows skipped before the import is aborted instead (default 1000)')
+    .argument('<paths...>', 'dataset files or folders (Hive partition folders such as wiki=enwiki/snapshot=2021-01 give columns)')
+    .action(async (paths: string[], opts: { config: string; keep?: string; maxSkipped?: string }) => {
+      process.exitCode = await importSuggestionsCommand({ ...opts, paths });
     });
 
   program

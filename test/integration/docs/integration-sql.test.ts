@@ -12,6 +12,8 @@ import { startAdminServer, type AdminServer } from '../../../lib/admin/server.ts
 import { createTestDatabase } from '../../helpers/services.ts';
 import { REPO } from '../../helpers/router-harness.ts';
 import { readCodeBlocks, runShell, shellCommands, sqlStatements, type CodeBlock } from '../../helpers/doc-snippets.ts';
+import { SuggestionImporter } from '../../../lib/suggestions/importer.ts';
+import { cassandraRow, runId, writeNdjson } from '../../helpers/suggestion-datasets.ts';
 
 const DOC = join(REPO, 'docs/integration.md');
 
@@ -189,6 +191,14 @@ describe('docs/integration.md runs against the real schema', () => {
     const commands = shellCommands(readCodeBlocks(DOC, 'sh'));
 
     before(async () => {
+      // The week's dataset as the router imports it (the Cassandra shape): the same suggestions as image_suggestions.
+      const dir = mkdtempSync(join(tmpdir(), 'imr-docs-dataset-'));
+      const id = runId('2024-05-06T07:00:00Z');
+      writeNdjson(join(dir, 'run.ndjson'), [
+        cassandraRow(id, 100, 'Some.jpg', 0.9), cassandraRow(id, 101, 'Old.jpg', 0.5), cassandraRow(id, 101, 'New.jpg', 0.6),
+        cassandraRow(id, 102, 'Cat.jpg', 0.9), cassandraRow(id, 102, 'Kitten.jpg', 0.2), cassandraRow(id, 103, 'Dog.jpg', 0.9), cassandraRow(id, 106, 'Plain.jpg', 0.2),
+      ]);
+      await new SuggestionImporter({ pool }).importPaths([join(dir, 'run.ndjson')]);
       server = await startAdminServer('127.0.0.1:0', {
         log: silentLogger,
         rules: () => [],
@@ -227,7 +237,7 @@ describe('docs/integration.md runs against the real schema', () => {
     test('the admin API look-ups answer with the seeded state', async () => {
       const cwd = mkdtempSync(join(tmpdir(), 'imr-docs-curl-'));
       const curls = commands.filter((x) => x.words[0] === 'curl');
-      assert.ok(curls.length >= 2);
+      assert.ok(curls.length >= 4);
       for (const c of curls) {
         assert.match(c.text, /127\.0\.0\.1:8686/, 'the docs use the default admin address');
         const r = await sh(c.text.replaceAll('127.0.0.1:8686', `127.0.0.1:${server.port}`), cwd);
@@ -239,6 +249,17 @@ describe('docs/integration.md runs against the real schema', () => {
           assert.deepEqual(items, [
             { page_id: 102, image: 'Cat.jpg', status: 'rejected' },
             { page_id: 106, image: 'Plain.jpg', status: 'rejected' },
+          ]);
+        } else if (c.text.includes('/v1/suggestions/enwiki/102')) {
+          // Cat.jpg was rejected: only the other suggestion of the page is served.
+          assert.deepEqual(JSON.parse(r.stdout), { image: 'Kitten.jpg', confidence: 0.2, id: runId('2024-05-06T07:00:00Z') });
+        } else if (c.text.includes('/v1/suggestions/enwiki?')) {
+          // 100 and 104 are illustrated, 106's only suggestion was rejected after the batch read: three pages remain.
+          const items = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+          assert.deepEqual(items, [
+            { page_id: 101, page_title: null, suggestions: 1 },
+            { page_id: 102, page_title: null, suggestions: 1 },
+            { page_id: 103, page_title: null, suggestions: 1 },
           ]);
         } else {
           assert.fail(`no expectation for ${c.text}`);

@@ -14,7 +14,8 @@ const LAYERS: string[][] = [
   ['(root)', 'config'], // errors, log, schema validation; the configuration's types
   ['observe', 'messaging', 'batching', 'net'], // neutral interfaces and mechanisms several folders share
   ['recommendations', 'wikitext', 'rules'], // the pure domain: state logic, image extraction, the rule language
-  ['mediawiki', 'store', 'kafka', 'sources', 'illustration'], // I/O adapters
+  ['mediawiki', 'store', 'kafka', 'sources'], // I/O adapters
+  ['illustration', 'suggestions'], // services over the adapters: the model's illustration rule, the suggestion datasets
   ['engine'], // consumption, ordering, offsets, retries, parking
   ['handlers'], // the rule steps
   ['metrics', 'admin'], // operations

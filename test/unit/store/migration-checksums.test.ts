@@ -9,6 +9,7 @@ const SHIPPED: Readonly<Record<string, string>> = {
   '2_exclusions_and_unprocessable': '10e3f2ff4b469dd4683ce40d39107d12635f4756a3fb2d1aec7d20fe23b38280',
   '3_merge_statuses_function': '761e481486bdd634bc77c9301f097eca1445665987fba156ce4049b8b0cb6427',
   '4_redirects': 'eed4b9a949af2760668b0deae6ed2e99a7064d2eb3553216af9ec5951667892b',
+  '5_suggestion_datasets': 'c07af416a4f6ce434ce1d68e5622e8fac3617b5cf92764ab37917cf23e796c49',
 };
 
 test('no shipped migration was edited, and every migration is listed here', () => {
