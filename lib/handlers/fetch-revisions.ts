@@ -18,6 +18,7 @@ import type { RevisionImagesLookup } from '../mediawiki/revision-images.ts';
 import type { RevisionLookup } from '../mediawiki/revisions.ts';
 import type { ImageExtractor } from '../mediawiki/extraction-pool.ts';
 import type { FileNamespaceNames } from '../wikitext/siteinfo.ts';
+import type { StoredIllustration } from '../recommendations/illustration-change.ts';
 import type { HandlerDefinition } from './types.ts';
 import type { HandlerEnvironment } from './environment.ts';
 import { NamespacesOption, namespaceNamesFor } from './namespace-names.ts';
@@ -54,6 +55,8 @@ export interface FetchedRevisions extends Omit<RevisionEventFields, 'text' | 'do
   parentText: string | null | undefined;
   /** The parent's images: from stored state, when that made fetching the parent unnecessary, or fetched as images. */
   parentImages?: string[];
+  /** The parent's stored illustration verdict, when the stored state is the parent's (judge_illustration reads it). */
+  parentIllustration?: StoredIllustration;
   unavailable: Unavailable | null;
   parentUnavailable: Unavailable | null;
 }
@@ -111,9 +114,10 @@ revisions are a result (\`unavailable\`), not an error; timeouts, 5xx, 429 and \
         // A redirect shows no image, whatever its text holds (categories, templates): nothing to fetch.
         if (event.isRedirect) return { result: redirectRevision(event, domain, ctx.source.stream) };
         let parentImages: string[] | undefined;
+        let parentIllustration: StoredIllustration | undefined;
         if (store && event.parentRevId !== null) {
           const stored = await store.pageState(event.wiki, event.pageId);
-          if (stored && stored.revId === event.parentRevId) parentImages = stored.images;
+          if (stored && stored.revId === event.parentRevId) ({ images: parentImages, illustration: parentIllustration } = stored);
         }
         const needParent = event.parentRevId !== null && parentImages === undefined;
         const fetch = extractor ? imagesFetcher(gateway, extractor, await namespaceNamesFor(options.namespaces, gateway, { wiki: event.wiki, domain }, ctx)) : textFetcher(gateway);
@@ -142,6 +146,7 @@ revisions are a result (\`unavailable\`), not an error; timeouts, 5xx, 429 and \
           ...(current.images === undefined ? {} : { images: current.images }),
           parentText: event.parentRevId === null ? null : (previous?.text ?? (previous?.unavailable ? null : undefined)),
           ...(parentImages === undefined ? {} : { parentImages }),
+          ...(parentIllustration === undefined ? {} : { parentIllustration }),
           unavailable: current.unavailable,
           parentUnavailable: previous?.unavailable ?? null,
           eventId: event.eventId,

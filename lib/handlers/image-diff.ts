@@ -52,6 +52,7 @@ export async function diffRevision(fetched: FetchedRevisions, names: FileNamespa
     dt: fetched.revTimestamp ?? new Date(fetched.eventTime).toISOString(),
     images: images === null ? null : [...new Set(images)].sort(),
     parentKnown,
+    ...(parentKnown && fetched.parentIllustration ? { parentIllustration: fetched.parentIllustration } : {}),
     added: diff.added,
     removed: diff.removed,
     changed: diff.added.length + diff.removed.length > 0,

@@ -1,6 +1,7 @@
 // Builds the rows one revision's image diff writes: the page's new image set, the added/removed log, and
 // applied/removed statuses for the pairs it touched. Pure, so the shapes are unit-tested without a database.
 import type { RecommendationStatus } from './status-precedence.ts';
+import { anyImagePageIllustration, type IllustrationRule, type IllustrationSource, type PageIllustration, type StoredIllustration } from './illustration-change.ts';
 
 /** What image_diff reports about one revision (also its step result). */
 export interface PageImageChange {
@@ -17,6 +18,8 @@ export interface PageImageChange {
   images: string[] | null;
   /** False when the parent's images are unknown (parent text hidden): no added/removed is claimed. */
   parentKnown: boolean;
+  /** The parent's stored verdict, when the stored page state is the parent (fetch_revisions' shortcut). */
+  parentIllustration?: StoredIllustration;
   added: string[];
   removed: string[];
   changed: boolean;
@@ -44,6 +47,11 @@ export interface PageStateRow {
   revTimestamp: string | null;
   images: string[];
   isRedirect: boolean;
+  illustrated: boolean;
+  illustrationSource: IllustrationSource | null;
+  /** Images found to count, sorted. */
+  countedImages: string[];
+  illustrationRule: IllustrationRule;
 }
 
 export interface ImageChangeRow {
@@ -85,7 +93,8 @@ export interface RevisionRows {
   unprocessable: UnprocessableRow[];
 }
 
-export function revisionRows(change: PageImageChange): RevisionRows {
+/** The rows of `change`, its page recorded with `illustration` (by default the any-image verdict of its images). */
+export function revisionRows(change: PageImageChange, illustration?: PageIllustration): RevisionRows {
   if (change.images === null) {
     return {
       page: null,
@@ -131,6 +140,9 @@ export function revisionRows(change: PageImageChange): RevisionRows {
   const claimed = change.parentKnown && !change.isRedirect;
   const added = claimed ? change.added : [];
   const removed = claimed ? change.removed : [];
+  // A redirect is never illustrated, whatever rule judged it.
+  const judged = illustration ?? anyImagePageIllustration(change)!;
+  const verdict: PageIllustration = change.isRedirect ? { rule: judged.rule, illustrated: false, source: null, counted: [] } : judged;
   return {
     page: {
       wiki: change.wiki,
@@ -140,6 +152,10 @@ export function revisionRows(change: PageImageChange): RevisionRows {
       revTimestamp: change.revTimestamp,
       images: change.isRedirect ? [] : [...new Set(change.images)].sort(),
       isRedirect: change.isRedirect,
+      illustrated: verdict.illustrated,
+      illustrationSource: verdict.source,
+      countedImages: [...new Set(verdict.counted)].sort(),
+      illustrationRule: verdict.rule,
     },
     changes: [...added.map((i) => changeRow(i, 'added')), ...removed.map((i) => changeRow(i, 'removed'))],
     statuses: [...added.map((i) => statusRow(i, 'applied')), ...removed.map((i) => statusRow(i, 'removed'))],

@@ -8,6 +8,7 @@ import { isConflict, toStoreError } from './db-errors.ts';
 import { nextStatus } from '../recommendations/status-precedence.ts';
 import { jsonParameter } from './json-parameter.ts';
 import type { FeedbackDecision } from '../recommendations/feedback.ts';
+import type { IllustrationRule, IllustrationSource, StoredIllustration } from '../recommendations/illustration-change.ts';
 import type { ImageChangeRow, PageStateRow, RevisionRows, StatusRow, UnprocessableRow } from '../recommendations/revision-rows.ts';
 import type { IoObserver } from '../observe/io-observer.ts';
 
@@ -16,7 +17,12 @@ export interface StoredPageState {
   pageId: number;
   revId: number;
   images: string[];
+  /** The stored revision's verdict (its rule and counted images null on rows written before migration 007). */
+  illustration: StoredIllustration;
 }
+
+/** A '|'-joined list read back (see readStates); null stays null. */
+const splitNames = (joined: string | null): string[] | null => (joined === null ? null : joined === '' ? [] : joined.split('|'));
 
 /** One event's writes. */
 export interface WriteItem {
@@ -228,10 +234,20 @@ export class RecommendationStore {
   private async readStates(keys: Array<{ wiki: string; pageId: number }>): Promise<Array<StoredPageState | null>> {
     // The images come back joined by '|', which no title may contain (the writes join them the same way): one
     // native split instead of pg's character-by-character text[] parser, the larger share of a read's garbage.
-    let rows: Array<{ wiki: string; page_id: string; rev_id: string; images: string }>;
+    let rows: Array<{
+      wiki: string;
+      page_id: string;
+      rev_id: string;
+      images: string;
+      illustrated: boolean;
+      illustration_rule: IllustrationRule | null;
+      illustration_source: IllustrationSource | null;
+      counted_images: string | null;
+    }>;
     try {
       ({ rows } = await this.pool.query(
-        `SELECT s.wiki, s.page_id, s.rev_id, array_to_string(s.images, '|') AS images
+        `SELECT s.wiki, s.page_id, s.rev_id, array_to_string(s.images, '|') AS images, s.illustrated, s.illustration_rule,
+                s.illustration_source, array_to_string(s.counted_images, '|') AS counted_images
            FROM page_image_state s
            JOIN unnest($1::text[], $2::bigint[]) AS k(wiki, page_id) ON s.wiki = k.wiki AND s.page_id = k.page_id`,
         [keys.map((k) => k.wiki), keys.map((k) => k.pageId)],
@@ -242,7 +258,14 @@ export class RecommendationStore {
     const byKey = new Map(rows.map((r) => [pageKey({ wiki: r.wiki, pageId: Number(r.page_id) }), r]));
     return keys.map((k) => {
       const r = byKey.get(pageKey(k));
-      return r ? { wiki: r.wiki, pageId: Number(r.page_id), revId: Number(r.rev_id), images: r.images === '' ? [] : r.images.split('|') } : null;
+      if (!r) return null;
+      return {
+        wiki: r.wiki,
+        pageId: Number(r.page_id),
+        revId: Number(r.rev_id),
+        images: splitNames(r.images)!,
+        illustration: { rule: r.illustration_rule, illustrated: r.illustrated, source: r.illustration_source, counted: splitNames(r.counted_images) },
+      };
     });
   }
 
@@ -379,16 +402,18 @@ export class RecommendationStore {
     // Image names never contain '|', so a joined string carries each row's array through unnest.
     await this.query(
       client,
-      `INSERT INTO page_image_state AS p (wiki, page_id, page_title, rev_id, rev_timestamp, images, illustrated, illustrated_by_suggestion, is_redirect, updated_at)
-       SELECT r.wiki, r.page_id, r.page_title, r.rev_id, r.rev_timestamp, string_to_array(r.images, '|'), r.images <> '',
+      `INSERT INTO page_image_state AS p (wiki, page_id, page_title, rev_id, rev_timestamp, images, illustrated, illustrated_by_suggestion, is_redirect,
+                                         counted_images, illustration_source, illustration_rule, updated_at)
+       SELECT r.wiki, r.page_id, r.page_title, r.rev_id, r.rev_timestamp, string_to_array(r.images, '|'), r.illustrated,
               CASE WHEN r.images = '' THEN NULL ELSE EXISTS (
                 SELECT 1 FROM image_change c
                  WHERE c.wiki = r.wiki AND c.page_id = r.page_id AND c.change = 'added' AND c.by_suggestion
                    AND c.image = ANY (string_to_array(r.images, '|'))) END,
               r.is_redirect,
+              string_to_array(r.counted_images, '|'), r.illustration_source, r.illustration_rule,
               now()
-         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::boolean[])
-              AS r(wiki, page_id, page_title, rev_id, rev_timestamp, images, is_redirect)
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::timestamptz[], $6::text[], $7::boolean[], $8::boolean[], $9::text[], $10::text[], $11::text[])
+              AS r(wiki, page_id, page_title, rev_id, rev_timestamp, images, is_redirect, illustrated, counted_images, illustration_source, illustration_rule)
        ON CONFLICT (wiki, page_id) DO UPDATE SET
               page_title = excluded.page_title,
               rev_id = excluded.rev_id,
@@ -397,6 +422,9 @@ export class RecommendationStore {
               illustrated = excluded.illustrated,
               illustrated_by_suggestion = excluded.illustrated_by_suggestion,
               is_redirect = excluded.is_redirect,
+              counted_images = excluded.counted_images,
+              illustration_source = excluded.illustration_source,
+              illustration_rule = excluded.illustration_rule,
               updated_at = excluded.updated_at
         WHERE excluded.rev_id > p.rev_id`,
       [
@@ -407,6 +435,10 @@ export class RecommendationStore {
         rows.map((r) => r.revTimestamp),
         rows.map((r) => r.images.join('|')),
         rows.map((r) => r.isRedirect),
+        rows.map((r) => r.illustrated),
+        rows.map((r) => r.countedImages.join('|')),
+        rows.map((r) => r.illustrationSource),
+        rows.map((r) => r.illustrationRule),
       ],
     );
   }

@@ -8,9 +8,14 @@ export const T = (s: number) => new Date(Date.parse('2024-01-01T00:00:00Z') + s 
 
 /** The rows of an enwiki edit of `pageId` from `parent` (null: the page's creation) to `images`. */
 export function revisionWrite(pageId: number, revId: number, images: string[], parent: string[] | null, over: Partial<PageImageChange> = {}) {
+  return revisionRows(revisionChange(pageId, revId, images, parent, over));
+}
+
+/** The image diff of that edit. */
+export function revisionChange(pageId: number, revId: number, images: string[], parent: string[] | null, over: Partial<PageImageChange> = {}): PageImageChange {
   const before = new Set(parent ?? []);
   const after = new Set(images);
-  return revisionRows({
+  return {
     wiki: 'enwiki',
     domain: 'en.wikipedia.org',
     pageId,
@@ -33,7 +38,7 @@ export function revisionWrite(pageId: number, revId: number, images: string[], p
     eventId: `ev-${revId}`,
     eventTime: 0,
     ...over,
-  });
+  };
 }
 
 /** An enwiki feedback decision on (pageId, image) at `second`; rejections give the reason 'notrelevant'. */

@@ -7,7 +7,8 @@ import { migrate } from '../../../lib/store/migrate.ts';
 import { RecommendationStore } from '../../../lib/store/recommendations.ts';
 import { DatabaseUnavailableError } from '../../../lib/errors.ts';
 import { STORE_BACKENDS } from '../../helpers/services.ts';
-import { feedbackWrite, revisionWrite } from '../../helpers/store-writes.ts';
+import { feedbackWrite, revisionChange, revisionWrite } from '../../helpers/store-writes.ts';
+import { revisionRows } from '../../../lib/recommendations/revision-rows.ts';
 
 const revision = revisionWrite;
 const feedback = feedbackWrite;
@@ -53,10 +54,38 @@ for (const backend of STORE_BACKENDS) describe(`recommendation store on the ${ba
     const images = ['Zebra.jpg', 'A_b,c.png', 'Ünïcode_😀.svg', 'Quote_"x".jpg'];
     await Promise.all([store.write({ revision: revision(21, 210, images, null) }), store.write({ revision: revision(22, 220, [], null) })]);
     assert.deepEqual(await Promise.all([store.pageState('enwiki', 21), store.pageState('enwiki', 22), store.pageState('enwiki', 23)]), [
-      { wiki: 'enwiki', pageId: 21, revId: 210, images: [...images].sort() },
-      { wiki: 'enwiki', pageId: 22, revId: 220, images: [] },
+      { wiki: 'enwiki', pageId: 21, revId: 210, images: [...images].sort(), illustration: { rule: 'any_image', illustrated: true, source: 'image', counted: [...images].sort() } },
+      { wiki: 'enwiki', pageId: 22, revId: 220, images: [], illustration: { rule: 'any_image', illustrated: false, source: null, counted: [] } },
       null,
     ]);
+  });
+
+  test("a page's verdict reads back as written: its rule, source and counted images; a row from before migration 007 has no rule", async () => {
+    const flagOnly = revisionRows(revisionChange(31, 310, ['Flag_of_France.svg'], null), { rule: 'model', illustrated: false, source: null, counted: [] });
+    const byPageImage = revisionRows(revisionChange(32, 320, [], null), { rule: 'model', illustrated: true, source: 'page_image', counted: [] });
+    const byPhoto = revisionRows(revisionChange(33, 330, ['Photo.jpg', 'Flag_of_France.svg'], null), { rule: 'model', illustrated: true, source: 'image', counted: ['Photo.jpg'] });
+    await Promise.all([flagOnly, byPageImage, byPhoto].map((r) => store.write({ revision: r })));
+    await pool.query(`INSERT INTO page_image_state (wiki, page_id, page_title, rev_id, images, illustrated) VALUES ('enwiki', 34, 'Old_row', 340, '{Old.jpg}', true)`);
+    const states = await Promise.all([31, 32, 33, 34].map((id) => store.pageState('enwiki', id)));
+    assert.deepEqual(states.map((s) => s!.illustration), [
+      { rule: 'model', illustrated: false, source: null, counted: [] },
+      { rule: 'model', illustrated: true, source: 'page_image', counted: [] },
+      { rule: 'model', illustrated: true, source: 'image', counted: ['Photo.jpg'] },
+      { rule: null, illustrated: true, source: null, counted: null },
+    ]);
+    const view = await pool.query(`SELECT page_id::int, reason FROM recommendation_exclusions WHERE page_id BETWEEN 31 AND 34 AND image IS NULL ORDER BY page_id`);
+    assert.deepEqual(view.rows, [{ page_id: 32, reason: 'illustrated' }, { page_id: 33, reason: 'illustrated' }, { page_id: 34, reason: 'illustrated' }], 'the view follows the verdict');
+  });
+
+  test('the database refuses a verdict whose illustrated disagrees with its source', async () => {
+    await assert.rejects(
+      pool.query(`INSERT INTO page_image_state (wiki, page_id, page_title, rev_id, images, illustrated, illustration_rule, illustration_source) VALUES ('enwiki', 35, 'P', 350, '{}', true, 'model', NULL)`),
+      /page_image_state_illustrated_by_source/,
+    );
+    await assert.rejects(
+      pool.query(`INSERT INTO page_image_state (wiki, page_id, page_title, rev_id, images, illustrated, illustration_rule, illustration_source) VALUES ('enwiki', 36, 'P', 360, '{}', true, 'guess', 'image')`),
+      /page_image_state_illustration_rule/,
+    );
   });
 
   test('an older revision arriving after a newer one does not move the page state back', async () => {

@@ -30,7 +30,10 @@ const change = (over: Partial<PageImageChange>): PageImageChange => ({
 
 test('an edit writes the new image set, one log row per change and a status per touched image', () => {
   const rows = revisionRows(change({}));
-  assert.deepEqual(rows.page, { wiki: 'enwiki', pageId: 7, title: 'Page', revId: 100, revTimestamp: '2024-01-01T00:00:00Z', images: ['A.jpg', 'B.jpg'], isRedirect: false });
+  assert.deepEqual(rows.page, {
+    wiki: 'enwiki', pageId: 7, title: 'Page', revId: 100, revTimestamp: '2024-01-01T00:00:00Z', images: ['A.jpg', 'B.jpg'], isRedirect: false,
+    illustrated: true, illustrationSource: 'image', countedImages: ['A.jpg', 'B.jpg'], illustrationRule: 'any_image',
+  });
   assert.deepEqual(rows.changes.map((c) => [c.image, c.change, c.bySuggestion]), [['B.jpg', 'added', true], ['C.jpg', 'removed', false]]);
   assert.deepEqual(rows.statuses.map((s) => [s.image, s.status, s.revId, s.source, s.eventTime]), [
     ['B.jpg', 'applied', 100, 'mediawiki.revision-create', Date.parse('2024-01-01T00:00:00Z')],
@@ -59,9 +62,26 @@ test('a revision without timestamp takes the event time for its statuses', () =>
 
 test('a revision that turns the page into a redirect records it as a redirect without images, and claims no removal', () => {
   const rows = revisionRows(change({ isRedirect: true, images: [], added: [], removed: ['A.jpg', 'B.jpg'] }));
-  assert.deepEqual(rows.page, { wiki: 'enwiki', pageId: 7, title: 'Page', revId: 100, revTimestamp: '2024-01-01T00:00:00Z', images: [], isRedirect: true });
+  assert.deepEqual(rows.page, {
+    wiki: 'enwiki', pageId: 7, title: 'Page', revId: 100, revTimestamp: '2024-01-01T00:00:00Z', images: [], isRedirect: true,
+    illustrated: false, illustrationSource: null, countedImages: [], illustrationRule: 'any_image',
+  });
   assert.deepEqual(rows.changes, []);
   assert.deepEqual(rows.statuses, []);
+});
+
+test("the page is recorded with the verdict it is given: the model's rule may count none of its images", () => {
+  const rows = revisionRows(change({ images: ['Flag_of_France.svg'], added: ['Flag_of_France.svg'], removed: [] }), { rule: 'model', illustrated: false, source: null, counted: [] });
+  assert.deepEqual(
+    [rows.page!.images, rows.page!.illustrated, rows.page!.illustrationSource, rows.page!.countedImages, rows.page!.illustrationRule],
+    [['Flag_of_France.svg'], false, null, [], 'model'],
+  );
+  assert.deepEqual(rows.statuses.map((s) => [s.image, s.status]), [['Flag_of_France.svg', 'applied']], 'an icon added is still an image applied to the page');
+});
+
+test('a redirect is never illustrated, whatever verdict it is given, but keeps the rule that judged it', () => {
+  const rows = revisionRows(change({ isRedirect: true, images: [], added: [], removed: [] }), { rule: 'model', illustrated: true, source: 'page_image', counted: [] });
+  assert.deepEqual([rows.page!.illustrated, rows.page!.illustrationSource, rows.page!.illustrationRule], [false, null, 'model']);
 });
 
 test('statuses name the stream the revision came from', () => {
