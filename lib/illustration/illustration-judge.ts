@@ -12,6 +12,7 @@ import { MicroBatcher } from '../batching/micro-batcher.ts';
 import { PAGE_IMAGES_MAX_IDS, pageImagesQuery, parsePageImages, type PageImagesLookup } from '../mediawiki/page-images.ts';
 import { parseArticleCount, siteStatisticsQuery } from '../mediawiki/site-statistics.ts';
 import { canBeIcon, hasPageImage, iconThreshold, judgeImages, smallestIconCount, type PageImageProps, type UsageCount } from './model-rule.ts';
+import { pageImageFreshness } from './page-image-freshness.ts';
 
 /** What the judge needs of a wiki's Action API: ActionApi.get (JSON answer, or a RouterError). */
 export interface ApiGet {
@@ -19,6 +20,7 @@ export interface ApiGet {
 }
 
 export interface Clock {
+  /** Epoch milliseconds (compared with revision timestamps as well as used for the caches' TTLs). */
   now(): number;
 }
 
@@ -81,8 +83,11 @@ export class IllustrationJudge {
   private readonly pendingUsage = new Map<string, Promise<UsageEntry>>();
   private readonly pendingCounts = new Map<string, Promise<number>>();
 
+  private readonly clock: Clock;
+
   constructor(private readonly options: IllustrationJudgeOptions) {
     const perf = options.clock ?? { now: () => Date.now() };
+    this.clock = perf;
     // ttlResolution 0: read the (injected) clock on every check rather than a value cached for a millisecond.
     this.usage = new LRUCache({ max: options.usageCacheSize ?? 100_000, ttl: options.usageTtlMs ?? DAY_MS, ttlResolution: 0, perf });
     this.articleCounts = new LRUCache({ max: options.maxWikis ?? 1000, ttl: options.articleCountTtlMs ?? DAY_MS, ttlResolution: 0, perf });
@@ -157,6 +162,29 @@ export class IllustrationJudge {
       const chunk = judged.lookups.slice(0, FILE_USAGE_MAX_TITLES);
       const answers = await Promise.all(chunk.map((name) => this.lookUpUsage(domain, name)));
       chunk.forEach((name, index) => known.set(name, answers[index]!));
+    }
+  }
+
+  /**
+   * PageImages' props of a page of `domain` once they describe revision `revId` (made at `revMs`, epoch ms) or a later
+   * one: a TransientError while the API has not seen the revision (`behind`, retried with the engine's backoff) or
+   * its links update may still be running (`settling`, `retryAfterMs` the rest of `settleMs`). A later revision's
+   * props (`ahead`) are taken: that revision's own event carries this verdict forward when its images are the same.
+   * A page the API no longer has shows no page image.
+   */
+  async pageImagesOf(domain: string, page: { pageId: number; revId: number; revMs: number }, settleMs: number): Promise<PageImageProps> {
+    const lookup = await this.pageImages(domain, page.pageId);
+    if (lookup.kind === 'missing') return { pageImage: null, pageImageFree: null };
+    const now = this.clock.now();
+    switch (pageImageFreshness(lookup.lastRevId, page.revId, page.revMs, now, settleMs)) {
+      case 'behind':
+        throw new TransientError(`mediawiki: ${domain} pageprops of page ${page.pageId} describe revision ${lookup.lastRevId ?? '(none said)'}, not yet ${page.revId}`);
+      case 'settling':
+        throw new TransientError(`mediawiki: ${domain} page ${page.pageId} revision ${page.revId} is younger than illustrated.settle_ms: its page props may not be written yet`, {
+          retryAfterMs: Math.max(1, settleMs - (now - page.revMs)),
+        });
+      default:
+        return { pageImage: lookup.pageImage, pageImageFree: lookup.pageImageFree };
     }
   }
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { PermanentError, TransientError } from '../../../lib/errors.ts';
 import { IllustrationJudge, type IllustrationJudgeOptions } from '../../../lib/illustration/illustration-judge.ts';
 import { FakeMediaWiki } from '../../helpers/mediawiki-server.ts';
+import { fakeApiJudge } from '../../helpers/fake-api-judge.ts';
 
 // A batch's linger timer never keeps a process alive (MicroBatcher unrefs it); in the router a consumer or a socket
 // does. Here nothing else would, so an interval does while the tests run.
@@ -48,20 +49,7 @@ function harness(options: Partial<IllustrationJudgeOptions> = {}, articles = ENW
   wiki.fileUsage.set('At_threshold.jpg', uses(47));
   wiki.fileUsage.set('Above_threshold.jpg', uses(48));
   const clock = new FakeClock();
-  const calls: Array<Record<string, string>> = [];
-  const failNext: unknown[] = [];
-  const judge = new IllustrationJudge({
-    api: () => ({
-      get: async (params) => {
-        calls.push(params);
-        if (failNext.length > 0) throw failNext.shift();
-        return wiki.answer(new URLSearchParams(params)) as Record<string, unknown>;
-      },
-    }),
-    clock,
-    batchLingerMs: 5,
-    ...options,
-  });
+  const { judge, calls, failNext } = fakeApiJudge(wiki, { clock, ...options });
   return { judge, wiki, clock, calls, failNext };
 }
 
