@@ -98,6 +98,7 @@ export class Router {
       store: services.store,
       mediawiki: services.mediawiki,
       extractor: services.extractor,
+      illustration: services.illustration,
     };
     try {
       router.build(enabled, registry, env, options.observer ?? noopObserver);

@@ -145,6 +145,30 @@ export const WikitextSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const IllustratedSchema = Type.Object(
+  {
+    rule: Type.Union([Type.Literal('model'), Type.Literal('any_image')], {
+      default: 'model',
+      description:
+        "What counts as illustrated: `model`, the ImageMatching model's rule (a file linked from more than threshold(articles) articles is an icon and does not count; PageImages' page image counts), asking the Action API for usage counts; `any_image`, any embedded file, no request (docs/state.md#what-counts-as-illustrated)",
+    }),
+    page_images: Type.Boolean({
+      default: true,
+      description: "With rule model: where the wikitext shows no file that counts, ask PageImages' page props (`page_image`, `page_image_free`) of the page after the edit",
+    }),
+    settle_ms: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 60_000,
+      description: "How long after an edit its links update is taken as done: page props of a younger revision are asked again after the rest of this time (the event waits in its retry)",
+    }),
+    usage_ttl_ms: Type.Integer({ minimum: 1000, default: 86_400_000, description: 'How long a file usage count is kept' }),
+    usage_cache_size: Type.Integer({ minimum: 1, default: 100_000, description: 'Usage counts kept in memory, over all wikis (about 150 bytes each)' }),
+    article_count_ttl_ms: Type.Integer({ minimum: 1000, default: 86_400_000, description: "How long a wiki's article count (siteinfo statistics) is kept" }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const MemorySchema = Type.Object(
   {
     heap_growth_percent: Type.Integer({
@@ -210,6 +234,7 @@ export const ConfigSchema = Type.Object(
     database: DatabaseSchema,
     mediawiki: MediaWikiSchema,
     wikitext: WikitextSchema,
+    illustrated: IllustratedSchema,
     memory: MemorySchema,
     http: HttpSchema,
     admin: AdminSchema,
@@ -225,3 +250,4 @@ export type KafkaClusterConfig = Static<typeof KafkaClusterSchema>;
 export type SourceConfig = Static<typeof SourceSchema>;
 export type DatabaseConfig = Static<typeof DatabaseSchema>;
 export type MediaWikiConfig = Static<typeof MediaWikiSchema>;
+export type IllustratedConfig = Static<typeof IllustratedSchema>;

@@ -36,6 +36,8 @@ export class FakeMediaWiki {
   readonly requests: FakeRequest[] = [];
   /** Answers to give before serving fixtures again, first in first out. */
   readonly failures: Failure[] = [];
+  /** Answers to give, once each, to the first request each predicate matches (after `failures`). */
+  readonly failuresWhen: Array<{ when: (params: URLSearchParams) => boolean; failure: Failure }> = [];
   /** What `meta=siteinfo` answers, per `siprop` part. */
   readonly siteinfo: { general: Record<string, unknown>; namespaces: Record<string, unknown>; namespacealiases: unknown[]; statistics: Record<string, number> } = {
     general: { wikiid: 'enwiki', lang: 'en', case: 'first-letter' },
@@ -73,7 +75,8 @@ export class FakeMediaWiki {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const domain = url.pathname.split('/')[1] ?? '';
       this.requests.push({ domain, params: url.searchParams, headers: req.headers });
-      const failure = this.failures.shift();
+      const targeted = this.failuresWhen.findIndex((f) => f.when(url.searchParams));
+      const failure = this.failures.shift() ?? (targeted >= 0 ? this.failuresWhen.splice(targeted, 1)[0]!.failure : undefined);
       setTimeout(() => {
         if (failure) {
           res.writeHead(failure.status ?? 200, { 'content-type': 'application/json', ...(failure.headers ?? {}) });

@@ -6,6 +6,7 @@ import type { MessageSink } from '../messaging/message.ts';
 import type { RecommendationStore } from '../store/recommendations.ts';
 import type { MediaWikiGateway } from '../mediawiki/client.ts';
 import type { ImageExtractor } from '../mediawiki/extraction-pool.ts';
+import type { IllustrationJudge } from '../illustration/illustration-judge.ts';
 
 export interface HandlerEnvironment {
   readonly config: RouterConfig;
@@ -20,4 +21,6 @@ export interface HandlerEnvironment {
   readonly mediawiki: MediaWikiGateway;
   /** Image extraction, in the event loop or on worker threads (wikitext.extract_threads). */
   readonly extractor: ImageExtractor;
+  /** The ImageMatching model's illustration rule with its usage and article-count caches (`illustrated`). */
+  readonly illustration: IllustrationJudge;
 }

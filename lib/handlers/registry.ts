@@ -7,6 +7,7 @@ import { logHandler } from './log.ts';
 import { produceHandler } from './produce.ts';
 import { fetchRevisionsHandler } from './fetch-revisions.ts';
 import { imageDiffHandler } from './image-diff.ts';
+import { judgeIllustrationHandler } from './judge-illustration.ts';
 import { recordPageImagesHandler } from './record-page-images.ts';
 import { recordFeedbackHandler } from './record-feedback.ts';
 import { resolvePageHandler } from './resolve-page.ts';
@@ -21,6 +22,7 @@ const BUILTIN: AnyHandler[] = [
   dropHandler,
   fetchRevisionsHandler,
   imageDiffHandler,
+  judgeIllustrationHandler,
   recordPageImagesHandler,
   recordFeedbackHandler,
   resolvePageHandler,

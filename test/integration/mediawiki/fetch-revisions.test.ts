@@ -393,7 +393,7 @@ describe('the stored parent shortcut and resolve_page with the real PostgreSQL',
     const env = environment(api, pool);
     const fetch = fetchRevisionsHandler.create({ use_stored_parent: true, images: false, namespaces: 'bundled' }, env);
     const diff = imageDiffHandler.create({ from: 'fetch_revisions', namespaces: 'bundled', stop_when_unchanged: false }, env);
-    const record = recordPageImagesHandler.create({ from: 'image_diff', stop_when_unchanged: false }, env);
+    const record = recordPageImagesHandler.create({ from: 'image_diff', illustration: 'judge_illustration', stop_when_unchanged: false }, env);
     const chain = async (message: Record<string, unknown>) => {
       const c = ctx(message);
       for (const [name, s] of [['fetch_revisions', fetch], ['image_diff', diff], ['record_page_images', record]] as const) {
