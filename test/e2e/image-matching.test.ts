@@ -4,18 +4,16 @@
 // same events again, or a page's revisions newest first, leaves the same tables.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Router } from '../../lib/app/router.ts';
-import { parseConfig } from '../../lib/config/load.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createTopics } from '../../lib/kafka/admin.ts';
 import { KafkaConsumerClient, type ConsumedMessage } from '../../lib/kafka/consumer.ts';
 import { consumerSettings } from '../../lib/kafka/client-config.ts';
 import { KAFKA_BROKERS, createTestDatabase, uniqueName, waitFor } from '../helpers/services.ts';
-import { REPO, withProducer } from '../helpers/router-harness.ts';
+import { REPO, shippedRulesConfig, withProducer } from '../helpers/router-harness.ts';
 import { FakeMediaWiki } from '../helpers/mediawiki-server.ts';
 import { createMetrics, PrometheusObserver } from '../../lib/metrics/index.ts';
 
@@ -175,28 +173,13 @@ describe('image matching end to end', { timeout: 240_000 }, () => {
     await client.connect();
     await createTopics(KAFKA_BROKERS, Object.values(topics).map((topic) => ({ topic, partitions: 2 })));
 
-    const dir = mkdtempSync(join(tmpdir(), 'imr-e2e-'));
-    const rules = readFileSync(join(REPO, 'rules/image_matching.yaml'), 'utf8').replace('topic: imagematching.page_image_change', `topic: ${topics.derived}`);
-    assert.ok(rules.includes(topics.derived));
-    writeFileSync(join(dir, 'image_matching.yaml'), rules);
-    const config = parseConfig(
-      `service: {name: ${service}}
-kafka:
-  brokers: ${KAFKA_BROKERS}
-  dc_prefixes: ["${prefix}"]
-  commit_interval_ms: 100
-  shutdown_timeout_ms: 5000
-  consumer: {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
-database: {url: "${db.url}", migrate_on_start: true}
-mediawiki:
-  api_url: "${api.url}"
-  allowed_domains: ["*.wikipedia.org"]
-  batch_linger_ms: 10
-rules: {paths: ["${join(dir, 'image_matching.yaml')}"]}
-log: {level: ${process.env.TEST_LOG_LEVEL ?? 'warn'}}
-`,
-      {},
-    );
+    const config = shippedRulesConfig({
+      service,
+      prefix,
+      databaseUrl: db.url,
+      apiUrl: api.url,
+      replace: { 'topic: imagematching.page_image_change': `topic: ${topics.derived}` },
+    });
     router = await Router.start(config, { log: createLogger(config.log.level as Parameters<typeof createLogger>[0]), io });
   });
 

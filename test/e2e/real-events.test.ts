@@ -3,19 +3,17 @@
 // local MediaWiki API. Each event must end in the outcome the test names, and leave exactly the state it should.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Ajv } from 'ajv';
 import { Router } from '../../lib/app/router.ts';
-import { parseConfig } from '../../lib/config/load.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createTopics } from '../../lib/kafka/admin.ts';
 import { createMetrics, PrometheusObserver } from '../../lib/metrics/index.ts';
 import { parseDeadLetter } from '../../lib/engine/parking.ts';
 import { KAFKA_BROKERS, createTestDatabase, uniqueName, waitFor } from '../helpers/services.ts';
-import { REPO, readTopic, withProducer } from '../helpers/router-harness.ts';
+import { REPO, readTopic, shippedRulesConfig, withProducer } from '../helpers/router-harness.ts';
 import { FakeMediaWiki } from '../helpers/mediawiki-server.ts';
 import { schemaBody, schemaVersions, schemasAvailable, schemasMissing } from '../helpers/wikimedia-schemas.ts';
 
@@ -75,30 +73,18 @@ describe('real schema examples, every version, through the shipped rules', { tim
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
     await createTopics(KAFKA_BROKERS, [...Object.values(streams).map((s) => ({ topic: topic(s) })), { topic: derivedTopic }, { topic: tagsTopic }]);
-    const dir = mkdtempSync(join(tmpdir(), 'imr-real-'));
-    const rules = readFileSync(join(REPO, 'rules/image_matching.yaml'), 'utf8')
-      .replace('topic: imagematching.page_image_change', `topic: ${derivedTopic}`)
-      .replace('enabled: false', 'enabled: true')
-      .replace('topic: mediawiki.cirrussearch.page_weighted_tags_change.v1', `topic: ${tagsTopic}`);
-    writeFileSync(join(dir, 'image_matching.yaml'), rules);
-    const config = parseConfig(
-      `service: {name: ${service}}
-kafka:
-  brokers: ${KAFKA_BROKERS}
-  dc_prefixes: ["${prefix}"]
-  commit_interval_ms: 100
-  shutdown_timeout_ms: 5000
-  consumer: {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
-database: {url: "${db.url}", migrate_on_start: true}
-mediawiki:
-  api_url: "${api.url}"
-  allowed_domains: ["*.wikipedia.org", "localhost"]
-  batch_linger_ms: 5
-rules: {paths: ["${join(dir, 'image_matching.yaml')}"]}
-log: {level: ${process.env.TEST_LOG_LEVEL ?? 'warn'}}
-`,
-      {},
-    );
+    const config = shippedRulesConfig({
+      service,
+      prefix,
+      databaseUrl: db.url,
+      apiUrl: api.url,
+      replace: {
+        'topic: imagematching.page_image_change': `topic: ${derivedTopic}`,
+        'enabled: false': 'enabled: true',
+        'topic: mediawiki.cirrussearch.page_weighted_tags_change.v1': `topic: ${tagsTopic}`,
+      },
+      allowedDomains: ['*.wikipedia.org', 'localhost'],
+    });
     router = await Router.start(config, { log: createLogger(config.log.level as 'warn'), observer, io: observer });
   });
 
@@ -267,12 +253,13 @@ log: {level: ${process.env.TEST_LOG_LEVEL ?? 'warn'}}
     assert.deepEqual(await rows(`SELECT DISTINCT source FROM recommendation_status WHERE page_id = 704`), [{ source: streams.content }]);
 
     // Every derived event is valid against the stream's own schema, examples included.
-    const schema = JSON.parse(readFileSync(join(REPO, 'schemas/imagematching/page_image_change/2.0.0.json'), 'utf8')) as Record<string, unknown>;
+    const schema = JSON.parse(readFileSync(join(REPO, 'schemas/imagematching/page_image_change/2.1.0.json'), 'utf8')) as Record<string, unknown>;
     const validate = new Ajv({ strict: false, validateFormats: false }).compile(schemaBody(schema));
     const derived = (await readTopic(derivedTopic, 11)).map((m) => JSON.parse(m.value!.toString()) as Event);
     for (const e of [...derived, ...(schema.examples as Event[])]) assert.ok(validate(e), `${JSON.stringify(e)}: ${JSON.stringify(validate.errors)}`);
     const flow = derived.find((e) => e.rev_id === 9041)!;
     assert.deepEqual([flow.added, flow.is_revert, (flow.meta as Event).domain], [['Flow.jpg'], null, 'en.wikipedia.org']);
+    assert.deepEqual([flow.illustrated, flow.illustration_source, flow.counted_images, flow.illustration_rule], [true, 'image', ['Flow.jpg'], 'model'], "judged by the model's rule, the shipped default");
 
     // A clear of the search tags for every page an edit illustrated, and none for a page that kept or lost its image;
     // valid against Wikimedia's schema and against the shape the project ships.

@@ -1,6 +1,6 @@
 // Shared pieces for engine tests: a config file in a temp folder, a local HTTP server that records the
 // effects (and can be slow or failing on demand), producing and reading topics, and router child processes.
-import { mkdtempSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +10,8 @@ import { KafkaProducer } from '../../lib/kafka/producer.ts';
 import { KafkaConsumerClient, type ConsumedMessage } from '../../lib/kafka/consumer.ts';
 import { consumerSettings, producerSettings } from '../../lib/kafka/client-config.ts';
 import { KAFKA_BROKERS, TEST_DATABASE_URL, waitFor } from './services.ts';
+import { parseConfig } from '../../lib/config/load.ts';
+import type { RouterConfig } from '../../lib/config/schema.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const kafka = { brokers: KAFKA_BROKERS, client_id: 'imr-test', consumer: {}, producer: {} };
@@ -141,4 +143,45 @@ export function startRouterProcess(config: string, logFile: string): RouterProce
   child.stderr!.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exited };
+}
+
+/**
+ * A router config running rules/image_matching.yaml (each `replace` applied to its text: output topics, `enabled`)
+ * on the real broker with topics under `prefix`, a database and a local API: what the end-to-end tests run.
+ */
+export function shippedRulesConfig(options: {
+  service: string;
+  prefix: string;
+  databaseUrl: string;
+  apiUrl: string;
+  replace: Record<string, string>;
+  allowedDomains?: string[];
+  /** More YAML at the top level (e.g. `illustrated: {settle_ms: 3000}`). */
+  extra?: string;
+}): RouterConfig {
+  const dir = mkdtempSync(join(tmpdir(), 'imr-shipped-'));
+  let rules = readFileSync(join(REPO, 'rules/image_matching.yaml'), 'utf8');
+  for (const [from, to] of Object.entries(options.replace)) {
+    if (!rules.includes(from)) throw new Error(`rules/image_matching.yaml has no ${JSON.stringify(from)} to replace`);
+    rules = rules.replace(from, to);
+  }
+  writeFileSync(join(dir, 'image_matching.yaml'), rules);
+  return parseConfig(
+    `service: {name: ${options.service}}
+kafka:
+  brokers: ${KAFKA_BROKERS}
+  dc_prefixes: ["${options.prefix}"]
+  commit_interval_ms: 100
+  shutdown_timeout_ms: 5000
+  consumer: {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
+database: {url: "${options.databaseUrl}", migrate_on_start: true}
+mediawiki:
+  api_url: "${options.apiUrl}"
+  allowed_domains: ${JSON.stringify(options.allowedDomains ?? ['*.wikipedia.org'])}
+  batch_linger_ms: 5
+rules: {paths: ["${join(dir, 'image_matching.yaml')}"]}
+log: {level: ${process.env.TEST_LOG_LEVEL ?? 'warn'}}
+${options.extra ?? ''}`,
+    {},
+  );
 }
