@@ -46,7 +46,9 @@ export function createServices(config: RouterConfig, options: ServiceOptions): S
     usageCacheSize: illustrated.usage_cache_size,
     usageTtlMs: illustrated.usage_ttl_ms,
     articleCountTtlMs: illustrated.article_count_ttl_ms,
+    // As the revision batchers: requests of a wiki go together up to the domain's concurrency (ActionApi caps it).
     batchLingerMs: config.mediawiki.batch_linger_ms,
+    maxInFlightPerWiki: config.mediawiki.max_concurrency_per_domain,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const threads = config.wikitext.extract_threads;

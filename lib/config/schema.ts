@@ -163,7 +163,7 @@ export const IllustratedSchema = Type.Object(
       description: "How long after an edit its links update is taken as done: page props of a younger revision are asked again after the rest of this time (the event waits in its retry)",
     }),
     usage_ttl_ms: Type.Integer({ minimum: 1000, default: 86_400_000, description: 'How long a file usage count is kept' }),
-    usage_cache_size: Type.Integer({ minimum: 1, default: 100_000, description: 'Usage counts kept in memory, over all wikis (about 150 bytes each)' }),
+    usage_cache_size: Type.Integer({ minimum: 1, default: 50_000, description: 'Usage counts kept in memory, over all wikis (about 200 bytes each: 10 MB at the default)' }),
     article_count_ttl_ms: Type.Integer({ minimum: 1000, default: 86_400_000, description: "How long a wiki's article count (siteinfo statistics) is kept" }),
   },
   { additionalProperties: false, default: {} },

@@ -170,19 +170,24 @@ export class IllustrationJudge {
    * one: a TransientError while the API has not seen the revision (`behind`, retried with the engine's backoff) or
    * its links update may still be running (`settling`, `retryAfterMs` the rest of `settleMs`). A later revision's
    * props (`ahead`) are taken: that revision's own event carries this verdict forward when its images are the same.
-   * A page the API no longer has shows no page image.
+   * A page the API does not know is a replica's lag while the revision is settling, and deleted after: no page image.
    */
   async pageImagesOf(domain: string, page: { pageId: number; revId: number; revMs: number }, settleMs: number): Promise<PageImageProps> {
     const lookup = await this.pageImages(domain, page.pageId);
-    if (lookup.kind === 'missing') return { pageImage: null, pageImageFree: null };
     const now = this.clock.now();
+    const settling = () =>
+      new TransientError(`mediawiki: ${domain} page ${page.pageId} revision ${page.revId} is younger than illustrated.settle_ms: its page props may not be written yet`, {
+        retryAfterMs: Math.max(1, settleMs - (now - page.revMs)),
+      });
+    if (lookup.kind === 'missing') {
+      if (now - page.revMs < settleMs) throw settling();
+      return { pageImage: null, pageImageFree: null };
+    }
     switch (pageImageFreshness(lookup.lastRevId, page.revId, page.revMs, now, settleMs)) {
       case 'behind':
         throw new TransientError(`mediawiki: ${domain} pageprops of page ${page.pageId} describe revision ${lookup.lastRevId ?? '(none said)'}, not yet ${page.revId}`);
       case 'settling':
-        throw new TransientError(`mediawiki: ${domain} page ${page.pageId} revision ${page.revId} is younger than illustrated.settle_ms: its page props may not be written yet`, {
-          retryAfterMs: Math.max(1, settleMs - (now - page.revMs)),
-        });
+        throw settling();
       default:
         return { pageImage: lookup.pageImage, pageImageFree: lookup.pageImageFree };
     }

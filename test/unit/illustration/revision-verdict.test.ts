@@ -136,8 +136,11 @@ describe('revision verdicts and what they cost', () => {
     assert.deepEqual([verdict.illustrated, verdict.source], [true, 'page_image']);
   });
 
-  test('a page deleted since has no page image', async () => {
+  test('a page the API does not know is waited for while its revision settles, and has no page image after (deleted)', async () => {
     const h = harness();
+    h.clock.ms = EDIT_MS + 10_000;
+    await assert.rejects(revisionVerdict(change({ parentRevId: null, images: [] }), MODEL, h.judge), (err: unknown) => err instanceof TransientError && err.retryAfterMs === 50_000);
+    h.clock.ms = EDIT_MS + 60_000;
     const verdict = await revisionVerdict(change({ parentRevId: null, images: [] }), MODEL, h.judge);
     assert.deepEqual([verdict.illustrated, verdict.source], [false, null]);
   });
