@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { feedbackScenario } from './scenarios/feedback.ts';
-import { revisionsScenario } from './scenarios/revisions.ts';
+import { revisionsModelScenario, revisionsScenario } from './scenarios/revisions.ts';
 import { routingScenario } from './scenarios/routing.ts';
 import { importScenario } from './scenarios/import.ts';
 import { suggestionsReadScenario } from './scenarios/suggestions-read.ts';
@@ -20,6 +20,8 @@ import { buildRouter } from './lib/services.ts';
 const SCENARIOS: Record<string, { run: (o: ScenarioOptions) => Promise<ScenarioResult>; defaultEvents: number }> = {
   feedback: { run: feedbackScenario, defaultEvents: 100_000 },
   revisions: { run: revisionsScenario, defaultEvents: 20_000 },
+  // The revisions backlog three times: any_image, the model's rule, the model's rule without a usage cache.
+  revisions_model: { run: revisionsModelScenario, defaultEvents: 20_000 },
   routing: { run: routingScenario, defaultEvents: 100_000 },
   // --events is the dataset's row count for these two.
   import: { run: importScenario, defaultEvents: 1_000_000 },

@@ -1,6 +1,8 @@
 // Revision histories of real article sizes for the revisions scenario, and a local MediaWiki Action API that
 // serves them over real HTTP as fast as it can (answers are concatenated from pre-serialised texts, so the
-// bench's own CPU use stays small next to the router's).
+// bench's own CPU use stays small next to the router's). It also answers what the model's illustration rule asks
+// (file usage, siteinfo statistics, page props), from usage data that makes the corpus's flags, coats of arms,
+// logos, icons and every SVG heavily used (icons) and a twentieth of the other files too, and counts requests by kind.
 //
 // Texts come from the shared corpus (CORPUS_DIR, default ../shared/corpus): 71 real Wikipedia articles,
 // CC BY-SA, Wikipedia contributors, collected from the test cache of wtf_wikipedia (MIT). When the corpus is
@@ -10,6 +12,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO } from './services.ts';
 import { asciiJson } from '../../lib/mediawiki/response-text.ts';
+import { extractImages } from '../../lib/wikitext/extract-images.ts';
+import { defaultNamespaceNames } from '../../lib/wikitext/siteinfo.ts';
+import { FakeMediaWiki } from '../../lib/demo/fake-mediawiki.ts';
 
 export interface Article {
   wiki: string;
@@ -85,9 +90,31 @@ const CLOSE_REVISION = Buffer.from('}}}');
 const CLOSE_PAGE = Buffer.from(']}');
 const CLOSE_ANSWER = Buffer.from(']}}');
 
+/** The kinds of request the revision rules send: revision image lists, and the model rule's three look-ups. */
+export type RequestKind = 'revisions' | 'fileusage' | 'siteinfo' | 'pageprops' | 'other';
+export type RequestCounts = Record<RequestKind, number>;
+const noRequests = (): RequestCounts => ({ revisions: 0, fileusage: 0, siteinfo: 0, pageprops: 0, other: 0 });
+
+/** enwiki's size: a file linked from 48 articles is an icon. */
+export const BENCH_ARTICLES = 6_900_000;
+/** Linking articles of an icon in the bench's usage data (above enwiki's threshold of 47.1). */
+const ICON_USES = 200;
+const ICON_NAME = /flag|coat_of_arms|logo|icon|symbol|emblem|seal|\.svg$/i;
+
+/** Whether the bench's usage data makes `name` (DB key) an icon: icon-like names, and one in twenty by a hash. */
+export function benchIcon(name: string): boolean {
+  if (ICON_NAME.test(name)) return true;
+  let hash = 0;
+  for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) | 0;
+  return Math.abs(hash) % 20 === 0;
+}
+
 export class RevisionApi {
   requests = 0;
   revisionsServed = 0;
+  readonly byKind: RequestCounts = noRequests();
+  /** Answers file usage (its icons set from the corpus) the way the Action API does. */
+  private readonly usage = new FakeMediaWiki();
   port = 0;
   private server: Server | null = null;
   /**
@@ -97,8 +124,47 @@ export class RevisionApi {
    */
   private readonly serialised: Buffer[][];
 
-  constructor(private readonly articles: Article[]) {
+  constructor(
+    private readonly articles: Article[],
+    /** The latest revision of a page (page props' lastrevid). */
+    private readonly latestRevOf: (pageId: number) => number = (pageId) => revIdOf(pageId, 0),
+  ) {
     this.serialised = articles.map((a, i) => Array.from({ length: VARIANTS }, (_, v) => Buffer.from(asciiJson(JSON.stringify(variantText(a, i, v))), 'latin1')));
+    const names = defaultNamespaceNames('enwiki');
+    const icons = Array.from({ length: ICON_USES }, (_, i) => i + 1);
+    articles.forEach((a, i) => {
+      for (let v = 0; v < VARIANTS; v++) for (const name of extractImages(variantText(a, i, v), names)) if (benchIcon(name)) this.usage.fileUsage.set(name, icons);
+    });
+  }
+
+  /** Requests by kind so far (a copy). */
+  counts(): RequestCounts {
+    return { ...this.byKind };
+  }
+
+  /** The model rule's look-ups: file usage, the article count, page props (every other page has a page image). */
+  private lookUp(params: URLSearchParams): unknown {
+    if (params.get('meta') === 'siteinfo') {
+      this.byKind.siteinfo += 1;
+      return { batchcomplete: true, query: { statistics: { pages: BENCH_ARTICLES * 3, articles: BENCH_ARTICLES } } };
+    }
+    if (params.get('prop') === 'fileusage') {
+      this.byKind.fileusage += 1;
+      return this.usage.answer(params);
+    }
+    if (params.get('prop') === 'pageprops|info' && params.has('pageids')) {
+      this.byKind.pageprops += 1;
+      const pages = params.get('pageids')!.split('|').map(Number).map((pageId) => ({
+        pageid: pageId,
+        ns: 0,
+        title: `Bench page ${pageId}`,
+        lastrevid: this.latestRevOf(pageId),
+        ...(pageId % 2 === 0 ? { pageprops: { page_image_free: `Bench_page_image_${pageId}.jpg` } } : {}),
+      }));
+      return { batchcomplete: true, query: { pages } };
+    }
+    this.byKind.other += 1;
+    return { error: { code: 'badvalue', info: 'unsupported request' } };
   }
 
   get url(): string {
@@ -121,9 +187,10 @@ export class RevisionApi {
       const revids = url.searchParams.get('revids');
       if (!revids) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"error":{"code":"badvalue","info":"unsupported request"}}');
+        res.end(JSON.stringify(this.lookUp(url.searchParams)));
         return;
       }
+      this.byKind.revisions += 1;
       const byPage = new Map<number, Buffer[]>();
       for (const id of revids.split('|').map(Number)) {
         const page = pageOfRev(id);

@@ -90,7 +90,11 @@ export interface RouterRun {
   rules: (ctx: { prefix: string; service: string }) => string;
   extraTopics?: (ctx: { prefix: string; service: string }) => string[];
   apiUrl?: string;
+  /** Router settings of this run over the production defaults (e.g. `illustrated`). */
+  config?: Record<string, unknown>;
   backlog(i: number): BenchMessage;
+  /** Once the backlog is drained, before the rate-limited phase. */
+  backlogDrained?(): void;
   rateEvent(i: number): BenchMessage;
   /** After the backlog and the rate phase drained, with the router still running. */
   measure(ctx: RunContext): Promise<Measured>;
@@ -116,11 +120,12 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
     options.log(`  produced at ${Math.round(produceEventsPerS)} events/s; starting the router`);
     let rules = run.rules(names);
     if (options.concurrency) rules = rules.replace(/concurrency: \d+/g, `concurrency: ${options.concurrency}`);
-    const config = writeConfig({ service, prefix, databaseUrl: db.url, rules, ...(run.apiUrl ? { apiUrl: run.apiUrl } : {}) });
+    const config = writeConfig({ service, prefix, databaseUrl: db.url, rules, ...(run.apiUrl ? { apiUrl: run.apiUrl } : {}), ...(run.config ? { config: run.config } : {}) });
     router = await startRouterChild(config, join(options.workDir, `${run.name}-router.log`), options.cpuProfDir, options.nodeFlags);
     machineCpu = new MachineCpuSampler(router.pid);
     const timeoutMs = Math.max(120_000, options.events * 5);
     await router.waitFinished(options.events, timeoutMs);
+    run.backlogDrained?.();
     const p = router.progress;
     const drainSeconds = ((p.lastFinishedAt ?? 0) - (p.firstConsumedAt ?? 0)) / 1000;
     const eventsPerS = options.events / drainSeconds;
@@ -155,6 +160,7 @@ export async function runRouterScenario(run: RouterRun, options: ScenarioOptions
       name: run.name,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(process.env.BENCH_EXPERIMENTS ? { experiments: process.env.BENCH_EXPERIMENTS } : {}),
+      ...(run.config ? { config: run.config } : {}),
       ...(process.env.BENCH_CONFIG ? { config_overrides: benchConfigOverrides() } : {}),
       ...(options.nodeFlags?.length ? { node_flags: options.nodeFlags.join(' ') } : {}),
       events: options.events,

@@ -98,6 +98,8 @@ export interface RouterConfigOptions {
   databaseUrl: string;
   rules: string;
   apiUrl?: string;
+  /** Settings of this scenario merged over the defaults (BENCH_CONFIG still wins). */
+  config?: Record<string, unknown>;
 }
 
 /** Settings merged into the router config under test, from BENCH_CONFIG (JSON), to measure a proposed default. */
@@ -133,7 +135,7 @@ export function writeConfig(options: RouterConfigOptions): string {
     rules: { paths: ['rules.yaml'] },
     log: { level: process.env.BENCH_LOG_LEVEL ?? 'warn' },
   };
-  writeFileSync(file, yaml.dump(merged(config, benchConfigOverrides()), { lineWidth: -1 }));
+  writeFileSync(file, yaml.dump(merged(merged(config, options.config ?? {}), benchConfigOverrides()), { lineWidth: -1 }));
   return file;
 }
 
