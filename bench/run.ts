@@ -1,5 +1,6 @@
-// `npm run bench`: the router on the real Kafka broker and PostgreSQL, three scenarios (feedback, revisions,
-// routing), and the suggestion dataset's import and read API, each against raw baselines measured in the same run.
+// `npm run bench`: the router on the real Kafka broker and PostgreSQL, four scenarios (feedback, revisions,
+// revisions_model, routing), and the suggestion dataset's import and read API, each against baselines measured in
+// the same run.
 // docs/performance.md has the numbers.
 //
 //   node --import tsx bench/run.ts [--events N] [--scenarios feedback,revisions,routing] [--out FILE]
@@ -29,7 +30,7 @@ const SCENARIOS: Record<string, { run: (o: ScenarioOptions) => Promise<ScenarioR
 };
 
 const USAGE = `usage: node --import tsx bench/run.ts [options]
-  --events N          backlog size of every scenario (default: feedback 100000, revisions 20000, routing 100000),
+  --events N          backlog size of every scenario (default: feedback 100000, revisions and revisions_model 20000, routing 100000),
                       dataset rows for import and suggestions_read (default 1000000)
   --scenarios LIST    comma-separated subset of ${Object.keys(SCENARIOS).join(',')} (default: all)
   --out FILE          write {"scenarios":[...]} as JSON
