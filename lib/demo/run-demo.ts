@@ -29,6 +29,10 @@ export interface DemoResult {
   pool: Pool;
   router: Router;
   apiRequests: number;
+  /** Of those, the revisions asked. */
+  revisionRequests: number;
+  /** And the model's illustration rule's look-ups: file usage, article counts, page props. */
+  illustrationRequests: number;
   seconds: number;
 }
 
@@ -71,7 +75,15 @@ log: {level: ${options.logLevel ?? 'error'}}
     await new Promise((r) => setTimeout(r, 50));
   }
   await api.stop();
-  return { workDir, pool: router.pool, router, apiRequests: api.requests.length, seconds: (performance.now() - started) / 1000 };
+  return {
+    workDir,
+    pool: router.pool,
+    router,
+    apiRequests: api.requests.length,
+    revisionRequests: api.requestsFor('revids').length,
+    illustrationRequests: api.requests.filter((r) => r.params.get('siprop') === 'statistics' || ['fileusage', 'pageprops|info'].includes(r.params.get('prop') ?? '')).length,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 function countLines(file: string): number {
@@ -107,7 +119,10 @@ export async function demoCommand(print: (line: string) => void = console.log): 
     const derived = countLines(join(topics, 'imagematching.page_image_change.jsonl'));
     print(`\nThe batch job's view recommendation_exclusions has ${exclusions.rows[0]?.n ?? 0} row(s) to leave out of the next dataset.`);
     print(`${derived} imagematching.page_image_change event(s) derived; ${deadLetters} malformed event(s) dead-lettered with their reason.`);
-    print(`${result.apiRequests} MediaWiki API request(s); finished in ${result.seconds.toFixed(1)} s.`);
+    print(
+      `${result.apiRequests} MediaWiki API request(s) (${result.revisionRequests} for revisions, ${result.illustrationRequests} for the model's illustration rule); ` +
+        `finished in ${result.seconds.toFixed(1)} s.`,
+    );
     print(`\nWhere to look next:`);
     print(`  state, dead letters and derived events: ${join(workDir, 'state')}  (files: ${existsSync(topics) ? readdirSync(topics).join(', ') : 'none'})`);
     print(`  the rules that did this:                rules/image_matching.yaml (docs/rules.md)`);

@@ -46,7 +46,9 @@ test('the demo runs the real pipeline on the bundled sample and leaves the expec
     assert.equal(deadLetters.length, 1);
     assert.match(JSON.parse(deadLetters[0]!).value, /InvalidEventError/);
     assert.equal(readFileSync(join(topics, 'imagematching.page_image_change.jsonl'), 'utf8').trim().split('\n').length, 6);
-    assert.ok(demo.apiRequests <= 10, `${demo.apiRequests} API requests for 10 revisions`);
+    assert.ok(demo.revisionRequests <= 10, `${demo.revisionRequests} revisions requests for 10 revisions`);
+    // The model's illustration rule: two article counts (enwiki, dewiki), file usage and page props in batches.
+    assert.ok(demo.illustrationRequests > 0 && demo.illustrationRequests <= 6, `${demo.illustrationRequests} look-ups for the illustration rule`);
   } finally {
     await demo.router.stop(5000);
   }
