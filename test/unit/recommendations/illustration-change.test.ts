@@ -1,7 +1,8 @@
-// When a revision makes its page illustrated: what the weighted-tag clears follow.
+// When a revision makes its page illustrated under the any-image rule (a step that did not judge): what the
+// weighted-tag clears follow. The parent's stored verdict, when there is one, says what the page was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { anyImageIllustration } from '../../../lib/recommendations/illustration-change.ts';
+import { anyImageIllustration, anyImagePageIllustration, parentImages } from '../../../lib/recommendations/illustration-change.ts';
 import type { PageImageChange } from '../../../lib/recommendations/revision-rows.ts';
 
 const change = (over: Partial<PageImageChange>): PageImageChange => ({
@@ -20,5 +21,25 @@ const cases: Array<[string, Partial<PageImageChange>, { illustrated: boolean | n
   ['an edit whose parent is unknown cannot say', { images: ['A.jpg'], parentKnown: false }, { illustrated: true, wasIllustrated: null, becameIllustrated: false }],
   ['a redirect is not illustrated', { images: [], isRedirect: true }, { illustrated: false, wasIllustrated: false, becameIllustrated: false }],
   ['an unavailable revision says nothing', { images: null, unavailable: 'revision_hidden' }, { illustrated: null, wasIllustrated: null, becameIllustrated: false }],
+  [
+    "the parent's stored verdict says whether it was illustrated: a flag-only page the model left unillustrated becomes so",
+    { images: ['Flag.svg'], parentIllustration: { rule: 'model', illustrated: false, source: null, counted: [] } },
+    { illustrated: true, wasIllustrated: false, becameIllustrated: true },
+  ],
+  [
+    'a stored parent that PageImages illustrated was illustrated, though it showed no image',
+    { images: ['A.jpg'], added: ['A.jpg'], changed: true, parentIllustration: { rule: 'model', illustrated: true, source: 'page_image', counted: [] } },
+    { illustrated: true, wasIllustrated: true, becameIllustrated: false },
+  ],
 ];
 for (const [name, over, expected] of cases) test(name, () => assert.deepEqual(anyImageIllustration(change(over)), expected));
+
+test('the any-image verdict counts every image, and a redirect none', () => {
+  assert.deepEqual(anyImagePageIllustration(change({ images: ['A.jpg', 'Flag.svg'] })), { rule: 'any_image', illustrated: true, source: 'image', counted: ['A.jpg', 'Flag.svg'] });
+  assert.deepEqual(anyImagePageIllustration(change({ images: [], isRedirect: true })), { rule: 'any_image', illustrated: false, source: null, counted: [] });
+  assert.equal(anyImagePageIllustration(change({ images: null })), null);
+});
+
+test("the parent's images are the revision's without what it added, with what it removed", () => {
+  assert.deepEqual(parentImages(['A.jpg', 'B.jpg'], { added: ['B.jpg'], removed: ['C.jpg'] }), ['A.jpg', 'C.jpg']);
+});
