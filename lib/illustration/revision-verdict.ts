@@ -55,7 +55,8 @@ export type VerdictPlan = { kind: 'known'; source: IllustrationSource | null; co
 /** Pure: under the model's rule, what the parent's stored verdict settles of this revision's. */
 export function planModelVerdict(change: Change): VerdictPlan {
   const stored = change.parentIllustration;
-  if (!stored || stored.rule !== 'model' || stored.counted === null) return { kind: 'judge', images: change.images };
+  // A redirect's verdict says nothing of the article it becomes again.
+  if (!stored || stored.rule !== 'model' || stored.counted === null || stored.redirect) return { kind: 'judge', images: change.images };
   const present = new Set(change.images);
   const kept = stored.counted.filter((image) => present.has(image));
   if (kept.length > 0) return { kind: 'known', source: 'image', counted: kept };

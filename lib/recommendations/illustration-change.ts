@@ -25,6 +25,8 @@ export interface StoredIllustration {
   illustrated: boolean;
   source: IllustrationSource | null;
   counted: string[] | null;
+  /** The stored revision made the page a redirect: never illustrated, and judged without a look. */
+  redirect: boolean;
 }
 
 export interface IllustrationChange {

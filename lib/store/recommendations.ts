@@ -243,11 +243,12 @@ export class RecommendationStore {
       illustration_rule: IllustrationRule | null;
       illustration_source: IllustrationSource | null;
       counted_images: string | null;
+      is_redirect: boolean;
     }>;
     try {
       ({ rows } = await this.pool.query(
         `SELECT s.wiki, s.page_id, s.rev_id, array_to_string(s.images, '|') AS images, s.illustrated, s.illustration_rule,
-                s.illustration_source, array_to_string(s.counted_images, '|') AS counted_images
+                s.illustration_source, array_to_string(s.counted_images, '|') AS counted_images, s.is_redirect
            FROM page_image_state s
            JOIN unnest($1::text[], $2::bigint[]) AS k(wiki, page_id) ON s.wiki = k.wiki AND s.page_id = k.page_id`,
         [keys.map((k) => k.wiki), keys.map((k) => k.pageId)],
@@ -264,7 +265,13 @@ export class RecommendationStore {
         pageId: Number(r.page_id),
         revId: Number(r.rev_id),
         images: splitNames(r.images)!,
-        illustration: { rule: r.illustration_rule, illustrated: r.illustrated, source: r.illustration_source, counted: splitNames(r.counted_images) },
+        illustration: {
+          rule: r.illustration_rule,
+          illustrated: r.illustrated,
+          source: r.illustration_source,
+          counted: splitNames(r.counted_images),
+          redirect: r.is_redirect,
+        },
       };
     });
   }

@@ -221,6 +221,20 @@ illustrated: ${illustrated}
     assert.deepEqual((await page(9)).illustrated, true);
   });
 
+  test('an article again after a redirect is judged afresh: PageImages illustrates it though it shows no image', async () => {
+    api.addRevision({ revId: 111, pageId: 11, title: 'Page_11', parentId: null, timestamp: EDITED, text: `[[File:Eiffel Tower at night.jpg]]` });
+    api.addRevision({ revId: 112, pageId: 11, title: 'Page_11', parentId: 111, timestamp: EDITED, text: `#REDIRECT [[Elsewhere]]` });
+    api.addRevision({ revId: 113, pageId: 11, title: 'Page_11', parentId: 112, timestamp: EDITED, text: `{{Infobox person|name=Someone}} Back.` });
+    api.pageProps.set(11, { lastRevId: 113, pageImage: 'Someone.jpg' });
+    const steps = chain();
+    await steps.run(revisionEvent(11, 111, null));
+    await steps.run({ ...revisionEvent(11, 112, 111), page_is_redirect: true });
+    assert.deepEqual(await page(11), { rev_id: 112, images: [], illustrated: false, counted_images: [], illustration_source: null, illustration_rule: 'model' });
+    const { results } = await steps.run(revisionEvent(11, 113, 112));
+    assert.deepEqual(await page(11), { rev_id: 113, images: [], illustrated: true, counted_images: [], illustration_source: 'page_image', illustration_rule: 'model' });
+    assert.deepEqual([record(results).wasIllustrated, record(results).becameIllustrated], [false, true]);
+  });
+
   test('under any_image a flag illustrates the page and nothing but revisions is asked', async () => {
     api.addRevision({ revId: 101, pageId: 10, title: 'Page_10', parentId: null, timestamp: EDITED, text: `[[File:Flag of France.svg|20px]]` });
     const { results } = await chain('{rule: any_image}').run(revisionEvent(10, 101, null));

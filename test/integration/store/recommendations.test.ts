@@ -54,8 +54,8 @@ for (const backend of STORE_BACKENDS) describe(`recommendation store on the ${ba
     const images = ['Zebra.jpg', 'A_b,c.png', 'Ünïcode_😀.svg', 'Quote_"x".jpg'];
     await Promise.all([store.write({ revision: revision(21, 210, images, null) }), store.write({ revision: revision(22, 220, [], null) })]);
     assert.deepEqual(await Promise.all([store.pageState('enwiki', 21), store.pageState('enwiki', 22), store.pageState('enwiki', 23)]), [
-      { wiki: 'enwiki', pageId: 21, revId: 210, images: [...images].sort(), illustration: { rule: 'any_image', illustrated: true, source: 'image', counted: [...images].sort() } },
-      { wiki: 'enwiki', pageId: 22, revId: 220, images: [], illustration: { rule: 'any_image', illustrated: false, source: null, counted: [] } },
+      { wiki: 'enwiki', pageId: 21, revId: 210, images: [...images].sort(), illustration: { rule: 'any_image', illustrated: true, source: 'image', counted: [...images].sort(), redirect: false } },
+      { wiki: 'enwiki', pageId: 22, revId: 220, images: [], illustration: { rule: 'any_image', illustrated: false, source: null, counted: [], redirect: false } },
       null,
     ]);
   });
@@ -68,10 +68,10 @@ for (const backend of STORE_BACKENDS) describe(`recommendation store on the ${ba
     await pool.query(`INSERT INTO page_image_state (wiki, page_id, page_title, rev_id, images, illustrated) VALUES ('enwiki', 34, 'Old_row', 340, '{Old.jpg}', true)`);
     const states = await Promise.all([31, 32, 33, 34].map((id) => store.pageState('enwiki', id)));
     assert.deepEqual(states.map((s) => s!.illustration), [
-      { rule: 'model', illustrated: false, source: null, counted: [] },
-      { rule: 'model', illustrated: true, source: 'page_image', counted: [] },
-      { rule: 'model', illustrated: true, source: 'image', counted: ['Photo.jpg'] },
-      { rule: null, illustrated: true, source: null, counted: null },
+      { rule: 'model', illustrated: false, source: null, counted: [], redirect: false },
+      { rule: 'model', illustrated: true, source: 'page_image', counted: [], redirect: false },
+      { rule: 'model', illustrated: true, source: 'image', counted: ['Photo.jpg'], redirect: false },
+      { rule: null, illustrated: true, source: null, counted: null, redirect: false },
     ]);
     const view = await pool.query(`SELECT page_id::int, reason FROM recommendation_exclusions WHERE page_id BETWEEN 31 AND 34 AND image IS NULL ORDER BY page_id`);
     assert.deepEqual(view.rows, [{ page_id: 32, reason: 'illustrated' }, { page_id: 33, reason: 'illustrated' }, { page_id: 34, reason: 'illustrated' }], 'the view follows the verdict');

@@ -27,12 +27,13 @@ const change = (over: Partial<PageImageChange>): PageImageChange => ({
   dt: '2024-05-01T10:00:00Z', images: [], parentKnown: true, added: [], removed: [], changed: false, bySuggestion: false, suggestionTag: null,
   isRevert: false, isRedirect: false, stream: 'mediawiki.revision-create', unavailable: null, eventId: null, eventTime: EDIT_MS, ...over,
 });
-const stored = (over: Partial<StoredIllustration>): StoredIllustration => ({ rule: 'model', illustrated: false, source: null, counted: [], ...over });
+const stored = (over: Partial<StoredIllustration>): StoredIllustration => ({ rule: 'model', illustrated: false, source: null, counted: [], redirect: false, ...over });
 
 describe('what a stored parent verdict settles under the model rule', () => {
   const cases: Array<[string, Partial<PageImageChange>, VerdictPlan]> = [
     ['without a stored verdict every image is judged', { images: ['A.jpg', 'B.jpg'] }, { kind: 'judge', images: ['A.jpg', 'B.jpg'] }],
     ['a verdict stored by the any-image rule is judged again', { images: ['A.jpg'], parentIllustration: stored({ rule: 'any_image', illustrated: true, source: 'image', counted: ['A.jpg'] }) }, { kind: 'judge', images: ['A.jpg'] }],
+    ['an article again after a redirect is judged afresh', { images: [], parentIllustration: stored({ redirect: true }) }, { kind: 'judge', images: [] }],
     ['a row from before migration 007 is judged again', { images: ['A.jpg'], parentIllustration: stored({ rule: null, illustrated: true, source: 'image', counted: null }) }, { kind: 'judge', images: ['A.jpg'] }],
     ['an image that counted and is still there keeps the page illustrated', { images: ['A.jpg', 'New.jpg'], added: ['New.jpg'], changed: true, parentIllustration: stored({ illustrated: true, source: 'image', counted: ['A.jpg'] }) }, { kind: 'known', source: 'image', counted: ['A.jpg'] }],
     ['the same images keep an unillustrated verdict', { images: ['Flag.svg'], parentIllustration: stored({}) }, { kind: 'known', source: null, counted: [] }],

@@ -23,12 +23,12 @@ const cases: Array<[string, Partial<PageImageChange>, { illustrated: boolean | n
   ['an unavailable revision says nothing', { images: null, unavailable: 'revision_hidden' }, { illustrated: null, wasIllustrated: null, becameIllustrated: false }],
   [
     "the parent's stored verdict says whether it was illustrated: a flag-only page the model left unillustrated becomes so",
-    { images: ['Flag.svg'], parentIllustration: { rule: 'model', illustrated: false, source: null, counted: [] } },
+    { images: ['Flag.svg'], parentIllustration: { rule: 'model', illustrated: false, source: null, counted: [], redirect: false } },
     { illustrated: true, wasIllustrated: false, becameIllustrated: true },
   ],
   [
     'a stored parent that PageImages illustrated was illustrated, though it showed no image',
-    { images: ['A.jpg'], added: ['A.jpg'], changed: true, parentIllustration: { rule: 'model', illustrated: true, source: 'page_image', counted: [] } },
+    { images: ['A.jpg'], added: ['A.jpg'], changed: true, parentIllustration: { rule: 'model', illustrated: true, source: 'page_image', counted: [], redirect: false } },
     { illustrated: true, wasIllustrated: true, becameIllustrated: false },
   ],
 ];
