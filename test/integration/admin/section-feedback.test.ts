@@ -1,6 +1,7 @@
 // Section-level feedback (image-suggestions-feedback 2.1.0) end to end on both back ends: a rejection whose only real
 // reason is sectionnotappropriate rules the image out of that section alone, in the state, in the batch job's view, in
 // the admin API and in the served suggestions; any other decision made in a section is about the image for the page.
+import { startReadOnlyAdmin } from '../../helpers/admin-server.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -8,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from '../../../lib/store/pool.ts';
 import { migrate } from '../../../lib/store/migrate.ts';
-import { silentLogger } from '../../../lib/log.ts';
-import { startAdminServer, type AdminServer } from '../../../lib/admin/server.ts';
+import type { AdminServer } from '../../../lib/admin/server.ts';
 import { RecommendationStore } from '../../../lib/store/recommendations.ts';
 import { canonicalFeedback } from '../../../lib/recommendations/feedback.ts';
 import { SuggestionImporter } from '../../../lib/suggestions/importer.ts';
@@ -60,13 +60,7 @@ for (const backend of STORE_BACKENDS) describe(`section-level feedback on the ${
     // Page 10: not for its History section. Page 11: rejected from a section, but as irrelevant: not for the page.
     await decide(feedback(10, 'S.jpg', { rejection_reasons: ['sectionnotappropriate'], section_title: 'History', section_ordinal: 1 }));
     await decide(feedback(11, 'T.jpg', { rejection_reasons: ['sectionnotappropriate', 'notrelevant'], section_title: 'History', section_ordinal: 1 }));
-    server = await startAdminServer('127.0.0.1:0', {
-      log: silentLogger,
-      rules: () => [],
-      readiness: { check: async () => ({ kafka: true, database: true, reasons: [] }) },
-      db: pool,
-      token: '',
-    });
+    server = await startReadOnlyAdmin(pool);
     base = `http://127.0.0.1:${server.port}`;
   });
   after(async () => {
