@@ -12,6 +12,7 @@ import { handlers } from '../handlers/registry.ts';
 import { extractImagesCommand } from './extract-images-command.ts';
 import { runCommand } from './run-command.ts';
 import { redriveCommand } from './redrive-command.ts';
+import { testCommand } from './test-command.ts';
 import { RuleLoadError } from '../engine/router.ts';
 import { demoCommand } from '../demo/run-demo.ts';
 
@@ -87,6 +88,18 @@ export function buildProgram(): Command {
       } else {
         console.log(`ok: ${rules.length} rule(s) valid`);
       }
+    });
+
+  program
+    .command('test')
+    .description('dry-run events through the rules with no side effects, or run the rule tests of rule folders (<folder>/tests/*.yaml); exit 1 on a failure')
+    .option('-c, --config <file>', 'take the rules from this configuration (rules.paths)')
+    .option('--rules <path>', 'rule file or folder (repeatable; default rules/)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--stream <name>', "the stream the events arrive on (default: each event's meta.stream)")
+    .option('--json', 'one JSON object per event or test')
+    .argument('[paths...]', 'NDJSON event files or - (stdin); or rule folders and test files (default: rules/)')
+    .action(async (paths: string[], opts: { config?: string; rules?: string[]; stream?: string; json?: boolean }) => {
+      process.exitCode = await testCommand({ paths, ...opts });
     });
 
   program
