@@ -13,6 +13,7 @@ import { extractImagesCommand } from './extract-images-command.ts';
 import { runCommand } from './run-command.ts';
 import { redriveCommand } from './redrive-command.ts';
 import { testCommand } from './test-command.ts';
+import { queryCommand } from './query-command.ts';
 import { RuleLoadError } from '../engine/router.ts';
 import { demoCommand } from '../demo/run-demo.ts';
 
@@ -100,6 +101,18 @@ export function buildProgram(): Command {
     .argument('[paths...]', 'NDJSON event files or - (stdin); or rule folders and test files (default: rules/)')
     .action(async (paths: string[], opts: { config?: string; rules?: string[]; stream?: string; json?: boolean }) => {
       process.exitCode = await testCommand({ paths, ...opts });
+    });
+
+  program
+    .command('query')
+    .description('run one SQL statement read-only (BEGIN READ ONLY) against the PostgreSQL server or the embedded database, print its rows')
+    .option('-c, --config <file>', `configuration file: its database.url, else its database.embedded_path (default ${DEFAULT_CONFIG})`)
+    .option('--db <url-or-path>', 'a postgres:// URL, or the folder of an embedded database (instead of --config)')
+    .option('--format <format>', 'table, json (one object per row) or csv; default: table on a terminal, json otherwise')
+    .argument('<sql>', 'one SQL statement, or - to read it from stdin')
+    .action(async (sql: string, opts: { config?: string; db?: string; format?: string }) => {
+      const config = opts.config ?? (opts.db === undefined ? DEFAULT_CONFIG : undefined);
+      process.exitCode = await queryCommand({ sql, ...opts, config }, { out: (l) => console.log(l), err: (l) => console.error(l), isTTY: process.stdout.isTTY === true });
     });
 
   program
