@@ -3,13 +3,18 @@
 import { readFile } from 'node:fs/promises';
 import { explainImages, extractImages } from '../wikitext/extract-images.ts';
 import { defaultNamespaceNames } from '../wikitext/siteinfo.ts';
-import { readAll } from './read-all.ts';
 
 export interface ExtractImagesOptions {
   wiki: string;
   /** Path of a wikitext file; `-` reads standard input. */
   file: string;
   explain?: boolean;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Returns the process exit code: 0, or 1 (with a message on stderr) when the file cannot be read. */
@@ -19,7 +24,7 @@ export async function extractImagesCommand(
 ): Promise<number> {
   let wikitext: string;
   try {
-    wikitext = opts.file === '-' ? await readAll(process.stdin) : await readFile(opts.file, 'utf8');
+    wikitext = opts.file === '-' ? await readStdin() : await readFile(opts.file, 'utf8');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     process.stderr.write(`extract-images: cannot read ${opts.file === '-' ? 'stdin' : opts.file}: ${reason}\n`);

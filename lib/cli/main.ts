@@ -8,12 +8,12 @@ import { migrate } from '../store/migrate.ts';
 import { ensureDatabase } from '../store/ensure-database.ts';
 import { redactUrl } from '../log.ts';
 import { loadRules, formatProblem } from '../rules/load.ts';
+import { testCommand } from './test-command.ts';
+import { queryCommand } from './query-command.ts';
 import { handlers } from '../handlers/registry.ts';
 import { extractImagesCommand } from './extract-images-command.ts';
 import { runCommand } from './run-command.ts';
 import { redriveCommand } from './redrive-command.ts';
-import { testCommand } from './test-command.ts';
-import { queryCommand } from './query-command.ts';
 import { RuleLoadError } from '../engine/router.ts';
 import { demoCommand } from '../demo/run-demo.ts';
 
