@@ -17,7 +17,8 @@ function stepLines(step: StepDryRun, index: number): string[] {
   const head = `${index + 1}. ${step.name}${step.name === step.handler ? '' : ` (${step.handler})`}`;
   if (!step.reached) return [`${head}: not reached (an earlier step always ends the chain)`];
   const stop = step.stops === 'always' ? ` — ends the chain here (${step.when})` : step.stops === 'may' ? ` — may stop here: ${step.when}` : '';
-  const lines = [`${head}${stop}`, ...indent(yamlLines(step.options), '     ')];
+  const condition = step.condition === undefined ? '' : ` — only when ${JSON.stringify(step.condition.when)}: ${step.condition.holds === 'unknown' ? 'unknown in a dry run (it reads results or source)' : step.condition.holds === 'yes' ? 'holds' : 'does not hold, skipped'}`;
+  const lines = [`${head}${stop}${condition}`, ...indent(yamlLines(step.options), '     ')];
   if (step.unresolved.length > 0) lines.push(`     unresolved in a dry run: ${step.unresolved.join(', ')}`);
   return lines;
 }
@@ -32,7 +33,9 @@ function ruleLines(r: RuleDryRun): string[] {
   const captures = yamlLines(r.captures);
   lines.push(captures.length === 1 ? `  captures: ${captures[0]}` : '  captures:', ...(captures.length === 1 ? [] : indent(captures, '    ')));
   lines.push('  steps:', ...indent(r.steps.flatMap(stepLines), '    '));
-  const run = r.steps.filter((s) => s.reached).map((s) => (s.stops === 'may' ? `${s.name} (may stop here)` : s.name));
+  const run = r.steps
+    .filter((s) => s.reached && s.condition?.holds !== 'no')
+    .map((s) => (s.stops === 'may' ? `${s.name} (may stop here)` : s.condition?.holds === 'unknown' ? `${s.name} (if its when holds)` : s.name));
   lines.push(`  would run: ${run.join(' → ')}`);
   return lines;
 }

@@ -13,7 +13,7 @@ import { PartitionOffsets } from './partition-offsets.ts';
 import { abortableSleep, runChain, type ChainHooks, type RunnableStep } from './run-chain.ts';
 import { buildDeadLetter, buildRetryMessage, readRetryState, type FailureInfo, type RetryState } from './parking.ts';
 import type { EngineObserver } from './observer.ts';
-import { isCanaryEvent } from './canary.ts';
+import { isCanaryEvent } from '../messaging/canary.ts';
 
 export interface RuleConsumerOptions {
   service: string;

@@ -1,7 +1,8 @@
 // A dry run of one event through a rule set: per rule, whether the event reaches it (stream, canary), matches it
 // (with the explanation), and what it would do: ordering key, each step's rendered options, the steps that would run.
 // Pure: it compiles the rules as the engine does and never creates a handler, so nothing is called, written or sent.
-import { isCanaryEvent } from '../engine/canary.ts';
+import { compileMatcher, type Matcher } from './matcher.ts';
+import { isCanaryEvent } from '../messaging/canary.ts';
 import { compileRule } from './compile.ts';
 import type { CompiledRule, CompiledStep } from './compile.ts';
 import { explainMatch } from './explain-match.ts';
@@ -74,6 +75,11 @@ export interface StepDryRun {
   when?: string;
   /** False for steps after one that always ends the chain (a `drop`). */
   reached: boolean;
+  /**
+   * The step's `when`, and whether it holds for this event: `unknown` when it reads results or source, which a dry
+   * run does not know. A step whose `when` does not hold is skipped; the chain goes on.
+   */
+  condition?: { when: unknown; holds: 'yes' | 'no' | 'unknown' };
 }
 
 interface RuleBase {
@@ -110,6 +116,8 @@ export interface DryRunReport {
 
 interface PreparedStep {
   compiled: CompiledStep;
+  /** The step's `when`, compiled, and whether it reads what a dry run cannot know. */
+  condition?: { when: unknown; matcher: Matcher; unknowable: boolean };
   description: string;
   pending: { path: (string | number)[]; source: string }[];
   stop: StopBehaviour;
@@ -131,6 +139,14 @@ function setAt(root: unknown, path: readonly (string | number)[], value: unknown
   return root;
 }
 
+/** A step's `when`, compiled; one that reads `results` or `source` cannot be decided in a dry run. */
+function conditionOf(when: unknown): Pick<PreparedStep, 'condition'> {
+  if (when === undefined) return {};
+  const roots = (Array.isArray(when) ? when : [when]).flatMap((alt) => Object.keys(alt as object));
+  const unknowable = roots.some((r) => (UNRESOLVED_ROOTS as readonly string[]).includes(r));
+  return { condition: { when, matcher: compileMatcher(when), unknowable } };
+}
+
 /** Compiles a rule set once; `event()` dry-runs one parsed event through it. */
 export class DryRun {
   private readonly prepared: PreparedRule[];
@@ -143,8 +159,9 @@ export class DryRun {
       return {
         compiled,
         keyTemplate: compileTemplate(rule.key),
-        steps: compiled.steps.map((step) => ({
+        steps: compiled.steps.map((step, i) => ({
           compiled: step,
+          ...conditionOf(rule.steps[i]!.when),
           description: handlers.get(step.handler)?.description ?? '',
           pending: findTemplateStrings(step.rawOptions).filter((t) => readsUnknown(compileTemplate(t.source))),
           stop: stopBehaviour(step.handler, step.rawOptions),
@@ -198,10 +215,14 @@ export class DryRun {
         stops: s.stop.stops,
         ...(s.stop.when === undefined ? {} : { when: s.stop.when }),
         reached,
+        ...(s.condition === undefined
+          ? {}
+          : { condition: { when: s.condition.when, holds: s.condition.unknowable ? 'unknown' : s.condition.matcher.test(ctx).matched ? 'yes' : 'no' } }),
       };
-      if (s.stop.stops === 'always') reached = false;
+      if (s.stop.stops === 'always' && step.condition?.holds !== 'no') reached = false;
       return step;
     });
-    return { ...base, outcome: 'matched', captures: explained.captures, key, keyUnresolved, steps, wouldRun: steps.filter((s) => s.reached).map((s) => s.name) };
+    const wouldRun = steps.filter((s) => s.reached && s.condition?.holds !== 'no').map((s) => s.name);
+    return { ...base, outcome: 'matched', captures: explained.captures, key, keyUnresolved, steps, wouldRun };
   }
 }

@@ -51,7 +51,7 @@ describe('rule tests', () => {
     const rules = copyOfRules();
     const file = join(rules, 'tests/image_matching.yaml');
     const text = readFileSync(file, 'utf8');
-    writeFileSync(file, text.replace("key: 'enwiki:48213'\n      run: [fetch_revisions, image_diff, record_page_images, produce]", "key: 'enwiki:48210'\n      run: [fetch_revisions, image_diff, record_page_images, produce]").replace('topic: imagematching.page_image_change\n', 'topic: imagematching.page_image_changes\n'));
+    writeFileSync(file, text.replace("key: 'enwiki:48213'\n      run: [fetch_revisions, image_diff, record_page_images, produce, produce#2]", "key: 'enwiki:48210'\n      run: [fetch_revisions, image_diff, record_page_images, produce, produce#2]").replace('topic: imagematching.page_image_change\n', 'topic: imagematching.page_image_changes\n'));
     const r = await run({ paths: [rules] });
     assert.equal(r.code, 1);
     const line = text.slice(0, text.indexOf('  - name: a revision of an article')).split('\n').length;
@@ -135,8 +135,8 @@ describe('dry runs of events', () => {
     assert.match(r.out, /^event 1 \(line 1 of .*revision-create\.ndjson\) on stream mediawiki\.revision-create \(its meta\.stream\)$/m);
     assert.match(r.out, /^ {2}image_matching_revisions: matched\n {4}key: "enwiki:1001"$/m);
     assert.match(r.out, /^ {6}4\. produce\n {11}topic: imagematching\.page_image_change\n {11}key: '\{\{results\.image_diff\.wiki\}\}:\{\{results\.image_diff\.pageId\}\}'$/m);
-    assert.match(r.out, /^ {11}unresolved in a dry run: key, value\.meta\.domain, /m);
-    assert.match(r.out, /^ {4}would run: fetch_revisions → image_diff → record_page_images \(may stop here\) → produce$/m);
+    assert.match(r.out, /^ {11}unresolved in a dry run: key, value\.dt, value\.meta\.domain, /m);
+    assert.match(r.out, /^ {4}would run: fetch_revisions → image_diff → record_page_images \(may stop here\) → produce → produce#2 \(if its when holds\)$/m);
     assert.match(r.out, /^ {2}image_matching_feedback: not on this stream \(it reads mediawiki\.image_suggestions_feedback\)$/m);
     const events = readFileSync(revisions, 'utf8').trim().split('\n').length;
     assert.equal([...r.out.matchAll(/^event \d+ /gm)].length, events);

@@ -204,3 +204,34 @@ describe('the stop table', () => {
     assert.match(r.steps[0]!.when ?? '', /unknown to the dry run/);
   });
 });
+
+describe('steps with when', () => {
+  const rules = rulesOf(`
+rules:
+  - name: conditional
+    topics: [mediawiki.revision-create]
+    steps:
+      - log: { message: only for enwiki }
+        when: { message: { database: enwiki } }
+      - log: { message: only for dewiki }
+        when: { message: { database: dewiki } }
+      - drop: {}
+        when: { message: { database: dewiki } }
+      - log: { message: only when it became illustrated }
+        when: { results: { record_page_images: { becameIllustrated: true } } }
+`);
+  const run = new DryRun(rules, guardedRegistry).event({ meta: { stream: 'mediawiki.revision-create' }, database: 'enwiki' });
+
+  test('a when over the event is decided; one over results is unknown; a skipped drop ends nothing', () => {
+    const r = run.rules[0]!;
+    assert.equal(r.outcome, 'matched');
+    const m = r as Extract<RuleDryRun, { outcome: 'matched' }>;
+    assert.deepEqual(m.steps.map((s) => [s.name, s.condition?.holds, s.reached]), [
+      ['log', 'yes', true],
+      ['log#2', 'no', true],
+      ['drop', 'no', true],
+      ['log#3', 'unknown', true],
+    ]);
+    assert.deepEqual(m.wouldRun, ['log', 'log#3']);
+  });
+});
