@@ -2,7 +2,7 @@
 // match → ordered, concurrent steps → commit. Offsets are committed per partition only up to the highest
 // contiguous event that finished (effects durable, or parked in a retry or dead-letter topic).
 import type { Logger } from '../log.ts';
-import { InvalidEventError, asRouterError, errorClassName, type RouterError } from '../errors.ts';
+import { InvalidEventError, MessageTooLargeError, ProgrammingError, asRouterError, type RouterError } from '../errors.ts';
 import type { CompiledRule } from '../rules/compile.ts';
 import type { SourceCoordinates, StepContext } from '../handlers/types.ts';
 import type { EventSource, ConsumedMessage, TopicPartition, RebalanceHooks } from '../sources/source.ts';
@@ -128,7 +128,7 @@ export class RuleConsumer {
       onStepDone: (step, seconds, result) => opts.observer.stepDone(name, step, seconds, result),
       onRetry: (step, error, attempt, delay, ctx) => {
         opts.observer.stepRetried(name, step);
-        ctx.log.debug({ step, attempt, delay, err: error.message }, 'retrying step');
+        ctx.log.debug({ step, attempt, delay, err: error.message, errorClass: error.errorClass }, 'retrying step');
       },
     };
   }
@@ -292,7 +292,8 @@ export class RuleConsumer {
       const source: SourceCoordinates = { topic: origin.topic, partition: origin.partition, offset: origin.offset, key: messageKey, stream: this.streamOf(origin.topic, {}) };
       // Parked through the scheduler under a key of its own, so the partition keeps its order.
       this.opts.observer.matched(this.name, source.topic);
-      this.schedule(new EventJob(`${message.topic}/${message.partition}/${message.offset}`, state, message, source, retry, asRouterError(err), this.runJob), 0);
+      const error = asRouterError(err).withContext({ topic: source.topic, partition: source.partition, offset: source.offset, rule: this.name, step: 'parse' });
+      this.schedule(new EventJob(`${message.topic}/${message.partition}/${message.offset}`, state, message, source, retry, error, this.runJob), 0);
       return;
     }
     const source: SourceCoordinates = { topic: origin.topic, partition: origin.partition, offset: origin.offset, key: messageKey, stream: this.streamOf(origin.topic, event) };
@@ -337,7 +338,7 @@ export class RuleConsumer {
     try {
       const { parsed } = job;
       if (!(parsed instanceof EventContext)) {
-        await this.park(job, 'parse', parsed, errorClassName(parsed), 1);
+        await this.park(job, parsed, 1);
         return;
       }
       const outcome = await runChain(this.opts.steps, parsed, this.opts.rule.rule.retry, job.state.controller.signal, this.chainHooks);
@@ -348,22 +349,22 @@ export class RuleConsumer {
         this.finish(job.state, job.message.offset);
         return;
       }
-      await this.park(job, outcome.step, outcome.error, outcome.errorClass, outcome.attempts);
+      await this.park(job, outcome.error, outcome.attempts);
     } finally {
       this.opts.observer.inFlight(this.name, -1);
     }
   }
 
   /** Send the event to its retry topic (retriable, rounds left) or the dead-letter topic; finish it once durable. */
-  private async park(job: EventJob, step: string, error: RouterError, errorClass: string, attempts: number): Promise<void> {
+  private async park(job: EventJob, error: RouterError, attempts: number): Promise<void> {
     const { state, message, source, retry } = job;
     const now = this.now();
     const policy = this.opts.rule.rule.retry;
     const round = (retry?.round ?? 0) + 1;
     const failure: FailureInfo = {
-      rule: this.name,
-      step,
-      errorClass,
+      rule: error.context.rule ?? this.name,
+      step: error.context.step ?? 'unknown',
+      errorClass: error.errorClass,
       errorMessage: error.message,
       retriable: error.retriable,
       attempts: (retry?.attempts ?? 0) + attempts,
@@ -375,7 +376,7 @@ export class RuleConsumer {
     let parked: OutgoingMessage = toRetry
       ? buildRetryMessage(this.opts.service, message, origin, failure, round, now + Math.max(error.retryAfterMs ?? 0, retryDelayMs(policy, round)))
       : buildDeadLetter(this.opts.service, message, origin, failure);
-    const logFields = { ...origin, step, err: error.message, errorClass };
+    const logFields = { ...error.context, ...origin, err: error.message, errorClass: failure.errorClass, error: error.name };
     let valueOmitted = false;
     for (let attempt = 0; ; attempt++) {
       if (state.controller.signal.aborted) return;
@@ -383,7 +384,7 @@ export class RuleConsumer {
         await this.opts.producer.produce(parked);
         break;
       } catch (err) {
-        if (/too large/i.test((err as Error).message) && !valueOmitted) {
+        if (err instanceof MessageTooLargeError && !valueOmitted) {
           // Too large for the broker even as a dead letter: park the envelope without the value, which stays
           // readable at its source coordinates; retrying the same bytes could never succeed.
           toRetry = false;
@@ -400,7 +401,9 @@ export class RuleConsumer {
       this.opts.log.info({ ...logFields, round }, 'event sent to retry topic');
       this.opts.observer.finished(this.name, source.topic, 'retried');
     } else {
-      this.opts.log.warn({ ...logFields, attempts: failure.attempts }, 'event dead-lettered');
+      // A bug's stack goes to the log, for whoever fixes it; the dead letter keeps the message alone.
+      const stack = error instanceof ProgrammingError ? { stack: (error.cause as Error).stack } : {};
+      this.opts.log.warn({ ...logFields, ...stack, attempts: failure.attempts, ...(valueOmitted ? { valueOmitted } : {}) }, 'event dead-lettered');
       this.opts.observer.finished(this.name, source.topic, 'dead_lettered');
     }
     this.finish(state, message.offset);
