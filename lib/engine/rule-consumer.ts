@@ -8,7 +8,7 @@ import type { SourceCoordinates, StepContext } from '../handlers/types.ts';
 import type { EventSource, ConsumedMessage, TopicPartition, RebalanceHooks } from '../sources/source.ts';
 import type { OutgoingMessage } from '../kafka/producer.ts';
 import type { MessageSink } from '../handlers/environment.ts';
-import { retryDelayMs } from '../rules/compile.ts';
+import { backoffDelayMs, PARKING_BACKOFF, ruleBackoff, type BackoffPolicy } from './backoff.ts';
 import { KeyScheduler, type ScheduledJob } from './key-scheduler.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
 import { abortableSleep, runChain, type ChainHooks, type RunnableStep } from './run-chain.ts';
@@ -111,6 +111,8 @@ export class RuleConsumer {
   private readonly chainHooks: ChainHooks;
   private readonly runJob = (job: EventJob): Promise<void> => this.process(job);
   private readonly streamOf: (topic: string, event: Record<string, unknown>) => string;
+  /** The retry-topic rounds' backoff: the rule's retry settings. */
+  private readonly retryBackoff: BackoffPolicy;
   status: RuleConsumerStatus = 'starting';
   lastCommitError: string | null = null;
 
@@ -120,6 +122,7 @@ export class RuleConsumer {
     );
     this.retryTopics = new Set(opts.retryTopics);
     this.now = opts.now ?? Date.now;
+    this.retryBackoff = ruleBackoff(opts.rule.rule.retry);
     const firstStream = opts.rule.rule.topics[0] ?? '';
     this.streamOf = opts.streamOf ?? (() => firstStream);
     const name = opts.rule.rule.name;
@@ -374,7 +377,7 @@ export class RuleConsumer {
     const origin = { topic: source.topic, partition: source.partition, offset: source.offset };
     let toRetry = error.retriable && round <= policy.limit;
     let parked: OutgoingMessage = toRetry
-      ? buildRetryMessage(this.opts.service, message, origin, failure, round, now + Math.max(error.retryAfterMs ?? 0, retryDelayMs(policy, round)))
+      ? buildRetryMessage(this.opts.service, message, origin, failure, round, now + Math.max(error.retryAfterMs ?? 0, backoffDelayMs(this.retryBackoff, round)))
       : buildDeadLetter(this.opts.service, message, origin, failure);
     const logFields = { ...error.context, ...origin, err: error.message, errorClass: failure.errorClass, error: error.name };
     let valueOmitted = false;
@@ -394,7 +397,7 @@ export class RuleConsumer {
         }
         // Parking must succeed before the offset may pass this event: keep trying until the partition is revoked.
         this.opts.log.warn({ ...logFields, produceError: (err as Error).message, attempt }, 'parking failed; retrying');
-        await abortableSleep(Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)), state.controller.signal);
+        await abortableSleep(backoffDelayMs(PARKING_BACKOFF, attempt), state.controller.signal);
       }
     }
     if (toRetry) {

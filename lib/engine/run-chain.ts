@@ -1,8 +1,8 @@
-// Runs a rule's steps for one event, retrying a failing step in process with exponential backoff and jitter.
-// A lost database is waited out (consumption stalls behind it) instead of pushing events to the retry topic.
+// Runs a rule's steps for one event, retrying a failing step in process with the rule's backoff. A lost database is
+// waited out (consumption stalls behind it) instead of pushing events to the retry topic.
 import { asRouterError, DatabaseUnavailableError, type RouterError } from '../errors.ts';
 import type { ResolvedRetry } from '../rules/schema.ts';
-import { retryDelayMs } from '../rules/compile.ts';
+import { backoffDelayMs, outageBackoff, ruleBackoff } from './backoff.ts';
 import type { Step, StepContext } from '../handlers/types.ts';
 import type { SkipReason } from './observer.ts';
 
@@ -68,10 +68,7 @@ export async function runChain(
         if (!error.retriable || (!waitOut && attempt >= retry.inProcess)) {
           return { kind: 'failed', step: name, error, errorClass: error.errorClass, attempts: attempt + 1 };
         }
-        const delay = Math.max(
-          error.retryAfterMs ?? 0,
-          retryDelayMs(retry, waitOut ? Math.min(attempt, 10) : attempt, hooks.random),
-        );
+        const delay = Math.max(error.retryAfterMs ?? 0, backoffDelayMs(waitOut ? outageBackoff(retry) : ruleBackoff(retry), attempt, hooks.random));
         hooks.onRetry?.(name, error, attempt + 1, delay, ctx);
         await hooks.sleep(delay, signal);
       }
