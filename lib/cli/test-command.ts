@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadConfigFile } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
-import { parseEvent } from '../engine/rule-consumer.ts';
+import { parseEvent } from '../engine/event-job.ts';
 import { handlers as registeredHandlers } from '../handlers/registry.ts';
 import { loadRules, formatProblem } from '../rules/load.ts';
 import type { HandlerSchemas } from '../rules/load.ts';
