@@ -213,6 +213,7 @@ function describeRule(rule: AdminRule, observer: AdminDeps['observer']) {
       pending: p.unfinished,
       committed_offset: p.committed,
       lag: snapshots.get(`${p.topic}\u0000${p.partition}`)?.lag ?? null,
+      age_seconds: snapshots.get(`${p.topic}\u0000${p.partition}`)?.ageSeconds ?? null,
       paused: p.paused,
     })),
     counters: observer?.ruleCounts(rule.name) ?? null,

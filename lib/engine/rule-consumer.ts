@@ -172,8 +172,12 @@ export class RuleConsumer {
     }
     if (committer.due) {
       // Lag changes as fast as commits do: report it at their pace, not on every poll.
-      reportLag(this.partitions.values(), (topic, partition) => client.watermarks(topic, partition), (topic, partition, lag) =>
-        this.opts.observer.lag(this.name, topic, partition, lag),
+      reportLag(
+        this.partitions.values(),
+        (topic, partition) => client.watermarks(topic, partition),
+        (topic, partition, lag) => this.opts.observer.lag(this.name, topic, partition, lag),
+        (topic, partition, seconds) => this.opts.observer.timeLag(this.name, topic, partition, seconds),
+        this.now(),
       );
       void committer.commit();
     }
@@ -206,7 +210,8 @@ export class RuleConsumer {
 
   private accept(message: ConsumedMessage): void {
     const state = this.partitions.get(message.topic, message.partition);
-    if (!state || !state.offsets.track(message.offset)) return; // revoked meanwhile, or a redelivery already tracked
+    // The Kafka timestamp is the event's time where there is one; file and EventStreams events give their meta.dt below.
+    if (!state || !state.offsets.track(message.offset, message.timestamp ?? NaN)) return; // revoked meanwhile, or a redelivery already tracked
     this.opts.observer.consumed(this.name, message.topic, message.partition);
 
     let retry: RetryState | null = null;
@@ -238,6 +243,7 @@ export class RuleConsumer {
       this.schedule(new EventJob(`${message.topic}/${message.partition}/${message.offset}`, state, message, source, retry, error, this.runJob), 0);
       return;
     }
+    if (message.timestamp === undefined) state.offsets.stampLast(eventTimeOf(event));
     const source: SourceCoordinates = { topic: origin.topic, partition: origin.partition, offset: origin.offset, key: messageKey, stream: this.streamOf(origin.topic, event) };
     if (!this.opts.rule.rule.canary && isCanaryEvent(event)) {
       this.opts.observer.finished(this.name, source.topic, 'skipped', 'canary');
@@ -319,4 +325,12 @@ export class RuleConsumer {
     await this.client?.disconnect();
     this.status = 'stopped';
   }
+}
+
+/** An event's own time (meta.dt, else dt), for sources without a Kafka timestamp; NaN when it has none. */
+function eventTimeOf(event: Record<string, unknown>): number {
+  const meta = event.meta;
+  const dt = meta !== null && typeof meta === 'object' ? (meta as Record<string, unknown>).dt : undefined;
+  const text = typeof dt === 'string' ? dt : typeof event.dt === 'string' ? event.dt : undefined;
+  return text === undefined ? NaN : Date.parse(text);
 }
