@@ -149,7 +149,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     if (!WIKI.test(wiki)) throw new HttpError(400, 'wiki must be a wiki id such as enwiki');
     if (!PAGE_ID.test(pageId)) throw new HttpError(400, 'pageId must be a positive integer');
     const state = await pageState(deps.db, wiki, pageId);
-    if (!state.image_state && state.recommendations.length === 0) throw new HttpError(404, 'no state for this page');
+    if (!state.image_state && state.recommendations.length === 0 && state.section_decisions.length === 0) throw new HttpError(404, 'no state for this page');
     res.json({ wiki, page_id: Number(pageId), ...state });
   });
 
@@ -213,6 +213,7 @@ function describeRule(rule: AdminRule, observer: AdminDeps['observer']) {
       pending: p.unfinished,
       committed_offset: p.committed,
       lag: snapshots.get(`${p.topic}\u0000${p.partition}`)?.lag ?? null,
+      age_seconds: snapshots.get(`${p.topic}\u0000${p.partition}`)?.ageSeconds ?? null,
       paused: p.paused,
     })),
     counters: observer?.ruleCounts(rule.name) ?? null,

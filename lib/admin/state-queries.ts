@@ -35,13 +35,29 @@ export interface RecommendationRow {
   rev_id: number | null;
   event_id: string | null;
   updated_at: string;
+  /** The section the decision was made in (feedback 2.1.0), or null. */
+  section_title: string | null;
+  section_ordinal: number | null;
 }
+
+/** A rejection that rules the image out of one section only (sectionnotappropriate). */
+export type SectionDecisionRow = {
+  image: string;
+  section_title: string;
+  section_ordinal: number | null;
+  status: 'rejected';
+  reasons: string[];
+  source: string;
+  event_dt: string;
+  event_id: string | null;
+  updated_at: string;
+};
 
 // Microsecond UTC timestamps: what the keyset cursor compares on, and precise for clients.
 const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 const RECOMMENDATION_COLUMNS = `wiki, page_id::text AS page_id, image, status, reasons, source, ${ts('event_dt')} AS event_dt,
-  rev_id::text AS rev_id, event_id, ${ts('updated_at')} AS updated_at`;
+  rev_id::text AS rev_id, event_id, ${ts('updated_at')} AS updated_at, section_title, section_ordinal`;
 
 type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: string | null };
 
@@ -53,8 +69,8 @@ export async function pageState(
   db: Queryable,
   wiki: string,
   pageId: string,
-): Promise<{ image_state: PageImageState | null; recommendations: RecommendationRow[] }> {
-  const [state, recs] = await Promise.all([
+): Promise<{ image_state: PageImageState | null; recommendations: RecommendationRow[]; section_decisions: SectionDecisionRow[] }> {
+  const [state, recs, sections] = await Promise.all([
     db.query<Raw<PageImageState, 'page_id' | 'rev_id'>>(
       `SELECT wiki, page_id::text AS page_id, page_title, rev_id::text AS rev_id, ${ts('rev_timestamp')} AS rev_timestamp,
               images, illustrated, illustrated_by_suggestion, is_redirect, ${ts('updated_at')} AS updated_at
@@ -65,11 +81,17 @@ export async function pageState(
       `SELECT ${RECOMMENDATION_COLUMNS} FROM recommendation_status WHERE wiki = $1 AND page_id = $2::bigint ORDER BY image`,
       [wiki, pageId],
     ),
+    db.query<SectionDecisionRow>(
+      `SELECT image, section_title, section_ordinal, status, reasons, source, ${ts('event_dt')} AS event_dt, event_id, ${ts('updated_at')} AS updated_at
+         FROM recommendation_section_status WHERE wiki = $1 AND page_id = $2::bigint ORDER BY image, section_title`,
+      [wiki, pageId],
+    ),
   ]);
   const row = state.rows[0];
   return {
     image_state: row ? { ...row, page_id: Number(row.page_id), rev_id: Number(row.rev_id) } : null,
     recommendations: recs.rows.map(toRecommendation),
+    section_decisions: sections.rows,
   };
 }
 

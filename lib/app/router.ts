@@ -51,16 +51,40 @@ export function loadEnabledRules(config: RouterConfig, registry: ReadonlyMap<str
   return enabled;
 }
 
+/** What a reload did: the rule set it swapped in, or why it kept the running one. */
+export type ReloadResult =
+  | { outcome: 'applied' | 'unchanged'; added: string[]; removed: string[]; changed: string[]; kept: string[] }
+  | { outcome: 'failed'; problems: string[] };
+
+/** A running rule: its consumer and the steps it runs (closed when the rule goes). */
+interface RunningRule {
+  rule: ResolvedRule;
+  consumer: RuleConsumer;
+  steps: RunnableStep[];
+}
+
+/** A rule as a reload compares it: everything but where it was written. */
+const ruleShape = (rule: ResolvedRule) => JSON.stringify({ ...rule, source: undefined });
+
 export class Router {
-  readonly consumers: RuleConsumer[] = [];
+  private readonly running = new Map<string, RunningRule>();
   private readonly closers: Array<() => Promise<void>> = [];
+  private env!: HandlerEnvironment;
+  private reloading: Promise<ReloadResult> | null = null;
 
   private constructor(
     readonly config: RouterConfig,
     readonly services: Services,
     private readonly sinks: Sinks,
     private readonly log: Logger,
+    private readonly registry: ReadonlyMap<string, AnyHandler>,
+    private readonly observer: EngineObserver,
   ) {}
+
+  /** The consumers of the rules running now, in rule order. */
+  get consumers(): RuleConsumer[] {
+    return [...this.running.values()].map((r) => r.consumer);
+  }
 
   /** The database pool the state lives in (the admin API reads through it). */
   get pool(): Pool {
@@ -89,8 +113,8 @@ export class Router {
       await services.close();
       throw err;
     }
-    const router = new Router(config, services, sinks, log);
-    const env: HandlerEnvironment = {
+    const router = new Router(config, services, sinks, log, registry, options.observer ?? noopObserver);
+    router.env = {
       config,
       log,
       producer: sinks.producer,
@@ -101,47 +125,98 @@ export class Router {
       illustration: services.illustration,
     };
     try {
-      router.build(enabled, registry, env, options.observer ?? noopObserver);
+      for (const rule of enabled) router.running.set(rule.name, router.build(rule));
     } catch (err) {
       await sinks.close();
       await services.close();
       throw err;
     }
-    // Steps first, then the sinks their events were parked through, then the shared services they used.
+    // After the rules' steps: the sinks their events were parked through, then the shared services they used.
     router.closers.push(() => sinks.close(), () => services.close());
     await Promise.all(router.consumers.map((c) => c.start()));
     log.info({ rules: router.consumers.map((c) => ({ rule: c.name, topics: c.topics })) }, 'router started');
     return router;
   }
 
-  /** One consumer per enabled rule, its steps created with the shared environment. */
-  private build(enabled: readonly ResolvedRule[], registry: ReadonlyMap<string, AnyHandler>, env: HandlerEnvironment, observer: EngineObserver): void {
-    const { config, sinks, log } = this;
-    for (const rule of enabled) {
-      const ruleLog = log.child({ rule: rule.name });
-      const steps: RunnableStep[] = rule.steps.map((s) => {
-        const step = registry.get(s.handler)!.create(s.options, { ...env, log: ruleLog });
-        return { name: s.name, step: s.when === undefined ? step : conditionalStep(step, compileMatcher(s.when)) };
-      });
-      for (const { step } of steps) if (step.close) this.closers.push(() => step.close!());
-      const topics = sourceTopicsFor(config, rule);
-      this.consumers.push(
-        new RuleConsumer({
-          service: config.service.name,
-          rule: compileRule(rule),
-          steps,
-          sources: topics.sources,
-          retryTopics: topics.retries,
-          producer: sinks.producerFor(rule.cluster),
-          log: ruleLog,
-          observer,
-          commitIntervalMs: config.kafka.commit_interval_ms,
-          maxPendingPerPartition: config.kafka.max_pending_per_partition,
-          createClient: (hooks) => createSource(config, rule, hooks, ruleLog),
-          streamOf: streamResolver(rule.topics, config.source.type === 'kafka' ? config.kafka.dc_prefixes : null),
-        }),
-      );
+  /** A rule's consumer, its steps created with the shared environment. */
+  private build(rule: ResolvedRule): RunningRule {
+    const { config, sinks, log, env } = this;
+    const ruleLog = log.child({ rule: rule.name });
+    const steps: RunnableStep[] = rule.steps.map((s) => {
+      const step = this.registry.get(s.handler)!.create(s.options, { ...env, log: ruleLog });
+      return { name: s.name, step: s.when === undefined ? step : conditionalStep(step, compileMatcher(s.when)) };
+    });
+    const topics = sourceTopicsFor(config, rule);
+    const consumer = new RuleConsumer({
+      service: config.service.name,
+      rule: compileRule(rule),
+      steps,
+      sources: topics.sources,
+      retryTopics: topics.retries,
+      producer: sinks.producerFor(rule.cluster),
+      log: ruleLog,
+      observer: this.observer,
+      commitIntervalMs: config.kafka.commit_interval_ms,
+      maxPendingPerPartition: config.kafka.max_pending_per_partition,
+      createClient: (hooks) => createSource(config, rule, hooks, ruleLog),
+      streamOf: streamResolver(rule.topics, config.source.type === 'kafka' ? config.kafka.dc_prefixes : null),
+    });
+    return { rule, consumer, steps };
+  }
+
+  /** Stops a running rule: no more fetching, its in-flight events finish (within the deadline), commit, close its steps. */
+  private async retire(running: RunningRule, deadlineMs: number): Promise<void> {
+    await running.consumer.stop(deadlineMs);
+    for (const { step } of running.steps) await step.close?.().catch((err) => this.log.warn({ err: (err as Error).message }, 'close failed'));
+  }
+
+  /**
+   * Reads the rule files again and swaps in what changed: a rule added starts, a rule removed stops, a rule changed
+   * stops (its in-flight events finish and are committed) and starts again as written now, from its committed
+   * offsets, so every event takes effect once, by the old rule or by the new one. Rules that did not change keep
+   * running untouched. An invalid rule set changes nothing: the problems come back and the running rules stay.
+   * Reloads run one at a time.
+   */
+  reload(): Promise<ReloadResult> {
+    const run = (this.reloading ?? Promise.resolve()).then(() => this.reloadNow());
+    const settled = run.catch((err): ReloadResult => ({ outcome: 'failed', problems: [(err as Error).message] }));
+    this.reloading = settled;
+    return settled;
+  }
+
+  private async reloadNow(): Promise<ReloadResult> {
+    let next: ResolvedRule[];
+    try {
+      next = loadEnabledRules(this.config, this.registry);
+    } catch (err) {
+      const problems = err instanceof RuleLoadError ? err.problems : [(err as Error).message];
+      this.log.error({ problems }, 'rules reload refused: the running rules stay');
+      return { outcome: 'failed', problems };
     }
+    const byName = new Map(next.map((r) => [r.name, r]));
+    const removed = [...this.running.keys()].filter((name) => !byName.has(name));
+    const changed = next.filter((r) => this.running.has(r.name) && ruleShape(this.running.get(r.name)!.rule) !== ruleShape(r)).map((r) => r.name);
+    const added = next.filter((r) => !this.running.has(r.name)).map((r) => r.name);
+    const kept = next.filter((r) => this.running.has(r.name) && !changed.includes(r.name)).map((r) => r.name);
+    if (removed.length + changed.length + added.length === 0) return { outcome: 'unchanged', added, removed, changed, kept };
+    // Everything the new rules need is connected, and every step built, before anything running is stopped.
+    const starting = next.filter((r) => added.includes(r.name) || changed.includes(r.name));
+    await this.sinks.prepare(starting);
+    const built = starting.map((rule) => this.build(rule));
+    const deadline = this.config.kafka.shutdown_timeout_ms;
+    await Promise.all([...removed, ...changed].map(async (name) => {
+      await this.retire(this.running.get(name)!, deadline);
+      this.running.delete(name);
+    }));
+    // The new order is the files' order.
+    const order = new Map(next.map((r, i) => [r.name, i]));
+    for (const r of built) this.running.set(r.rule.name, r);
+    const sorted = [...this.running.entries()].sort(([a], [b]) => order.get(a)! - order.get(b)!);
+    this.running.clear();
+    for (const [name, r] of sorted) this.running.set(name, r);
+    await Promise.all(built.map((r) => r.consumer.start()));
+    this.log.info({ added, removed, changed, kept }, 'rules reloaded');
+    return { outcome: 'applied', added, removed, changed, kept };
   }
 
   /** True when every rule's source is finite, fully read, and every event finished (file replays, the demo). */
@@ -156,7 +231,8 @@ export class Router {
   /** Stop fetching, let in-flight events finish within the deadline, commit what finished, close everything. */
   async stop(deadlineMs = this.config.kafka.shutdown_timeout_ms): Promise<void> {
     this.log.info({ deadlineMs }, 'stopping');
-    await Promise.all(this.consumers.map((c) => c.stop(deadlineMs)));
+    await this.reloading;
+    await Promise.all([...this.running.values()].map((r) => this.retire(r, deadlineMs)));
     for (const close of this.closers) {
       await close().catch((err) => this.log.warn({ err: (err as Error).message }, 'close failed'));
     }

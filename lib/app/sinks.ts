@@ -20,6 +20,8 @@ export interface Sinks {
   /** The "main" cluster's producer, or the file sink. */
   readonly producer: MessageSink;
   producerFor(cluster: string): MessageSink;
+  /** Connects what rules added later (a reload) need: their clusters' producers, their retry and dead-letter topics. */
+  prepare(rules: readonly ResolvedRule[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,34 +48,41 @@ function unconnectedSink(cluster: string): MessageSink {
 export async function openSinks(config: RouterConfig, rules: readonly ResolvedRule[], log: Logger): Promise<Sinks> {
   if (config.source.type !== 'kafka') {
     const sink = new FileTopicSink(join(config.source.state_dir, 'topics'));
-    return { producer: sink, producerFor: () => sink, close: () => sink.close() };
+    return { producer: sink, producerFor: () => sink, prepare: async () => undefined, close: () => sink.close() };
   }
-  const unknown = unknownClusters(config, rules);
-  if (unknown.length > 0) throw new UnknownClusterError(unknown);
   const clusters = new KafkaClusters(config.kafka, log);
   const sinks = new Map<string, MessageSink>();
-  try {
+  const prepare = async (more: readonly ResolvedRule[]) => {
+    const unknown = unknownClusters(config, more);
+    if (unknown.length > 0) throw new UnknownClusterError(unknown);
     // Only clusters something uses are connected: a deployment that reads only jumbo needs no main brokers.
-    for (const cluster of new Set(rules.flatMap((r) => [r.cluster, ...produceClusters(r)]))) {
-      sinks.set(cluster, await clusters.producer(cluster));
+    for (const cluster of new Set(more.flatMap((r) => [r.cluster, ...produceClusters(r)]))) {
+      if (!sinks.has(cluster)) sinks.set(cluster, await clusters.producer(cluster));
       const topics = new Set<string>();
-      for (const rule of rules.filter((r) => r.cluster === cluster)) {
+      for (const rule of more.filter((r) => r.cluster === cluster)) {
         const t = ruleTopics(config.service.name, rule.topics, config.kafka.dc_prefixes);
         for (const topic of [...t.retries, t.deadLetter]) topics.add(topic);
       }
       await clusters.createTopics(cluster, [...topics].map((topic) => ({ topic, partitions: config.kafka.topic_partitions })));
     }
+  };
+  try {
+    await prepare(rules);
   } catch (err) {
     await clusters.close();
     throw err;
   }
+  const unconnected = unconnectedSink(DEFAULT_CLUSTER);
   return {
-    producer: sinks.get(DEFAULT_CLUSTER) ?? unconnectedSink(DEFAULT_CLUSTER),
+    get producer() {
+      return sinks.get(DEFAULT_CLUSTER) ?? unconnected;
+    },
     producerFor: (cluster) => {
       const sink = sinks.get(cluster);
       if (!sink) throw new Error(`no producer for Kafka cluster ${cluster}`);
       return sink;
     },
+    prepare,
     close: () => clusters.close(),
   };
 }

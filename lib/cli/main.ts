@@ -8,6 +8,8 @@ import { migrate } from '../store/migrate.ts';
 import { ensureDatabase } from '../store/ensure-database.ts';
 import { redactUrl } from '../log.ts';
 import { loadRules, formatProblem } from '../rules/load.ts';
+import { testCommand } from './test-command.ts';
+import { queryCommand } from './query-command.ts';
 import { handlers } from '../handlers/registry.ts';
 import { extractImagesCommand } from './extract-images-command.ts';
 import { runCommand } from './run-command.ts';
@@ -99,6 +101,30 @@ export function buildProgram(): Command {
       } else {
         console.log(`ok: ${rules.length} rule(s) valid`);
       }
+    });
+
+  program
+    .command('test')
+    .description('dry-run events through the rules with no side effects, or run the rule tests of rule folders (<folder>/tests/*.yaml); exit 1 on a failure')
+    .option('-c, --config <file>', 'take the rules from this configuration (rules.paths)')
+    .option('--rules <path>', 'rule file or folder (repeatable; default rules/)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--stream <name>', "the stream the events arrive on (default: each event's meta.stream)")
+    .option('--json', 'one JSON object per event or test')
+    .argument('[paths...]', 'NDJSON event files or - (stdin); or rule folders and test files (default: rules/)')
+    .action(async (paths: string[], opts: { config?: string; rules?: string[]; stream?: string; json?: boolean }) => {
+      process.exitCode = await testCommand({ paths, ...opts });
+    });
+
+  program
+    .command('query')
+    .description('run one SQL statement read-only (BEGIN READ ONLY) against the PostgreSQL server or the embedded database, print its rows')
+    .option('-c, --config <file>', `configuration file: its database.url, else its database.embedded_path (default ${DEFAULT_CONFIG})`)
+    .option('--db <url-or-path>', 'a postgres:// URL, or the folder of an embedded database (instead of --config)')
+    .option('--format <format>', 'table, json (one object per row) or csv; default: table on a terminal, json otherwise')
+    .argument('<sql>', 'one SQL statement, or - to read it from stdin')
+    .action(async (sql: string, opts: { config?: string; db?: string; format?: string }) => {
+      const config = opts.config ?? (opts.db === undefined ? DEFAULT_CONFIG : undefined);
+      process.exitCode = await queryCommand({ sql, ...opts, config }, { out: (l) => console.log(l), err: (l) => console.error(l), isTTY: process.stdout.isTTY === true });
     });
 
   program

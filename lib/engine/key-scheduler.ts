@@ -16,7 +16,7 @@ export class KeyScheduler<J extends ScheduledJob> {
   private idleWaiters: Array<() => void> = [];
 
   constructor(
-    private concurrency: number,
+    private readonly concurrency: number,
     private readonly onError: (job: J, err: unknown) => void = () => undefined,
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
@@ -28,11 +28,6 @@ export class KeyScheduler<J extends ScheduledJob> {
 
   get queued(): number {
     return this.queuedCount;
-  }
-
-  setConcurrency(n: number): void {
-    this.concurrency = n;
-    this.pump();
   }
 
   push(job: J): void {

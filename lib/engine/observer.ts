@@ -31,6 +31,8 @@ export interface EngineObserver {
   commitFailed(rule: string, reason: string): void;
   inFlight(rule: string, delta: number): void;
   lag(rule: string, topic: string, partition: number, lag: number): void;
+  /** How old (seconds) the events the partition is behind on are (lib/engine/lag.ts partitionTimeLag). */
+  timeLag(rule: string, topic: string, partition: number, seconds: number): void;
   partitionRevoked(rule: string, topic: string, partition: number): void;
 }
 
@@ -45,5 +47,6 @@ export const noopObserver: EngineObserver = {
   commitFailed() {},
   inFlight() {},
   lag() {},
+  timeLag() {},
   partitionRevoked() {},
 };

@@ -1,8 +1,8 @@
-// Runs a rule's steps for one event, retrying a failing step in process with exponential backoff and jitter.
-// A lost database is waited out (consumption stalls behind it) instead of pushing events to the retry topic.
-import { asRouterError, DatabaseUnavailableError, errorClassName, type RouterError } from '../errors.ts';
+// Runs a rule's steps for one event, retrying a failing step in process with the rule's backoff. A lost database is
+// waited out (consumption stalls behind it) instead of pushing events to the retry topic.
+import { asRouterError, DatabaseUnavailableError, type RouterError } from '../errors.ts';
 import type { ResolvedRetry } from '../rules/schema.ts';
-import { retryDelayMs } from '../rules/compile.ts';
+import { backoffDelayMs, outageBackoff, ruleBackoff } from './backoff.ts';
 import type { Step, StepContext } from './step.ts';
 import type { SkipReason } from './observer.ts';
 
@@ -14,6 +14,7 @@ export interface RunnableStep {
 export type ChainOutcome =
   /** `skipped`: a step said why the event was not applied (the last one that did). */
   | { kind: 'done'; stoppedAt?: string; skipped?: SkipReason }
+  /** `error` carries its context: the rule, the step and the event's coordinates. */
   | { kind: 'failed'; step: string; error: RouterError; errorClass: string; attempts: number }
   | { kind: 'abandoned' };
 
@@ -61,15 +62,13 @@ export async function runChain(
         break;
       } catch (thrown) {
         hooks.onStepDone?.(name, (performance.now() - started) / 1000, 'error');
-        const error = asRouterError(thrown);
+        const { source } = ctx;
+        const error = asRouterError(thrown).withContext({ topic: source.topic, partition: source.partition, offset: source.offset, rule: ctx.rule, step: name });
         const waitOut = error instanceof DatabaseUnavailableError;
         if (!error.retriable || (!waitOut && attempt >= retry.inProcess)) {
-          return { kind: 'failed', step: name, error, errorClass: errorClassName(thrown), attempts: attempt + 1 };
+          return { kind: 'failed', step: name, error, errorClass: error.errorClass, attempts: attempt + 1 };
         }
-        const delay = Math.max(
-          error.retryAfterMs ?? 0,
-          retryDelayMs(retry, waitOut ? Math.min(attempt, 10) : attempt, hooks.random),
-        );
+        const delay = Math.max(error.retryAfterMs ?? 0, backoffDelayMs(waitOut ? outageBackoff(retry) : ruleBackoff(retry), attempt, hooks.random));
         hooks.onRetry?.(name, error, attempt + 1, delay, ctx);
         await hooks.sleep(delay, signal);
       }

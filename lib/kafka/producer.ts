@@ -2,13 +2,37 @@
 // message (delivery report), so callers can commit source offsets after their derived events are durable.
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../log.ts';
-import { TransientError } from '../errors.ts';
+import { MessageTooLargeError, TransientError } from '../errors.ts';
 import type { LibrdkafkaSettings } from './client-config.ts';
 import type { DeliveryReport, MessageSink, OutgoingMessage } from '../messaging/message.ts';
 
 interface Waiter {
   resolve(report: DeliveryReport): void;
   reject(err: Error): void;
+}
+
+/**
+ * librdkafka's ERR_MSG_SIZE_TOO_LARGE (10), which is also the broker's MESSAGE_TOO_LARGE (the Java client's
+ * RecordTooLargeException). `produce` throws it with its code for a message over the producer's `message.max.bytes`.
+ */
+const MSG_SIZE_TOO_LARGE = Kafka.CODES.ERRORS.ERR_MSG_SIZE_TOO_LARGE;
+/**
+ * A delivery report carries the broker's refusal (a topic's `max.message.bytes`) without the code: node-rdkafka passes
+ * librdkafka's text alone ("Broker: Message size too large"), which LibrdKafkaError cuts after its origin and
+ * lowercases, with code -1 (confluentinc/confluent-kafka-javascript#4 fixed this in its fork). A real-broker test
+ * (test/integration/kafka/produce-consume.test.ts) keeps this text honest.
+ */
+const TOO_LARGE_REPORTED = 'message size too large';
+
+function isTooLarge(err: { message: string; code?: number }): boolean {
+  return err.code === MSG_SIZE_TOO_LARGE || err.message.toLowerCase() === TOO_LARGE_REPORTED;
+}
+
+/** A producer error as a RouterError: too large for good, anything else transient. */
+function producerError(err: { message: string; code?: number }, what: string, topic: string, bytes: number): MessageTooLargeError | TransientError {
+  const message = `${what}: ${err.message}`;
+  if (isTooLarge(err)) return new MessageTooLargeError(`${message} (${bytes} bytes)`, topic, bytes, err);
+  return new TransientError(message, { cause: err });
 }
 
 export class KafkaProducer implements MessageSink {
@@ -24,7 +48,7 @@ export class KafkaProducer implements MessageSink {
       const waiter = this.waiters.get(id);
       if (!waiter) return;
       this.waiters.delete(id);
-      if (err) waiter.reject(new TransientError(`delivery to ${report.topic} failed: ${err.message}`, { cause: err }));
+      if (err) waiter.reject(producerError(err, `delivery to ${report.topic} failed`, report.topic, report.size));
       else waiter.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
     });
     this.producer.on('event.error', (err) => this.log?.warn({ err: err.message }, 'kafka producer error'));
@@ -54,7 +78,7 @@ export class KafkaProducer implements MessageSink {
     return this.enqueueWhenRoom(message, value, id).then(() => delivered);
   }
 
-  /** True when enqueued, false when librdkafka's local queue is full; throws a TransientError otherwise. */
+  /** True when enqueued, false when librdkafka's local queue is full; throws a MessageTooLargeError or TransientError otherwise. */
   private enqueue(message: OutgoingMessage, value: Buffer, id: number): boolean {
     try {
       this.producer.produce(
@@ -70,7 +94,7 @@ export class KafkaProducer implements MessageSink {
     } catch (err) {
       if ((err as { code?: number }).code === Kafka.CODES.ERRORS.ERR__QUEUE_FULL) return false;
       this.waiters.delete(id);
-      throw new TransientError(`produce to ${message.topic} failed: ${(err as Error).message}`, { cause: err });
+      throw producerError(err as Error & { code?: number }, `produce to ${message.topic} failed`, message.topic, value.length);
     }
   }
 

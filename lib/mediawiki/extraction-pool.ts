@@ -12,7 +12,19 @@ export type ExtractionRequest =
   | { id: number; text: string; names: FileNamespaceNames }
   | { id: number; answer: RevisionsAnswer; requested: readonly number[]; names: FileNamespaceNames };
 
-export type ExtractionReply = { id: number; images: string[] } | { id: number; outcome: RevisionImagesOutcome } | { id: number; error: string };
+export type ExtractionReply =
+  | { id: number; images: string[] }
+  | { id: number; outcome: RevisionImagesOutcome }
+  | { id: number; error: string; errorName?: string };
+
+// The built-in errors a thread's reply may name, rebuilt so a bug in the thread is classified as one (never retried).
+const BUILT_IN_ERRORS: Readonly<Record<string, ErrorConstructor>> = { TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError };
+
+/** The error a thread reported, as the class it was when thrown there. */
+function threadError(reply: { error: string; errorName?: string }): Error {
+  const Ctor = (reply.errorName !== undefined && Object.hasOwn(BUILT_IN_ERRORS, reply.errorName) ? BUILT_IN_ERRORS[reply.errorName] : undefined) ?? Error;
+  return new Ctor(reply.error);
+}
 
 /** Extracts images from wikitext: in the calling thread, or on an ExtractionPool's threads. */
 export interface ImageExtractor {
@@ -66,7 +78,7 @@ class ExtractionThread {
         const pending = this.pending.get(reply.id);
         if (pending === undefined) continue;
         this.pending.delete(reply.id);
-        if ('error' in reply) pending.reject(new Error(reply.error));
+        if ('error' in reply) pending.reject(threadError(reply));
         else pending.resolve('images' in reply ? reply.images : reply.outcome);
       }
       // An idle thread must not keep the process alive; one with texts to answer must.

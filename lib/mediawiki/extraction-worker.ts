@@ -27,6 +27,6 @@ function extractOne(request: ExtractionRequest): ExtractionReply {
     if ('answer' in request) return { id, outcome: readRevisionImages(request.answer, request.requested, interned(names)) };
     return { id, images: extractImages(request.text, interned(names)) };
   } catch (err) {
-    return { id, error: err instanceof Error ? err.message : String(err) };
+    return { id, error: err instanceof Error ? err.message : String(err), errorName: err instanceof Error ? err.name : 'Error' };
   }
 }

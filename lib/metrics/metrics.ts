@@ -23,6 +23,7 @@ export interface Metrics {
   readonly stepRetries: Counter<'rule' | 'step'>;
   readonly eventsInFlight: Gauge<'rule'>;
   readonly consumerLag: Gauge<'rule' | 'topic' | 'partition'>;
+  readonly eventAge: Gauge<'rule' | 'topic' | 'partition'>;
   readonly committedOffset: Gauge<'rule' | 'topic' | 'partition'>;
   readonly commitFailures: Counter<'rule'>;
   readonly rulePaused: Gauge<'rule'>;
@@ -119,6 +120,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     consumerLag: new Gauge({
       name: name('consumer_lag_messages'),
       help: "Messages between a partition's high watermark and the rule's committed (or committable) offset",
+      labelNames: ['rule', 'topic', 'partition'],
+      registers,
+    }),
+    eventAge: new Gauge({
+      name: name('event_age_seconds'),
+      help: "Age of the events a rule's partition is behind on: now minus the event time (Kafka timestamp, or meta.dt) of its oldest unfinished event, or of the last finished one while messages wait to be fetched; 0 when caught up",
       labelNames: ['rule', 'topic', 'partition'],
       registers,
     }),

@@ -23,6 +23,8 @@ export interface PartitionSnapshot {
   topic: string;
   partition: number;
   lag: number | null;
+  /** Seconds: how old the events the partition is behind on are. */
+  ageSeconds: number | null;
   committed: number | null;
 }
 
@@ -96,10 +98,16 @@ export class PrometheusObserver implements EngineObserver, IoObserver {
     this.partition(rule, topic, partition).lag = lag;
   }
 
+  timeLag(rule: string, topic: string, partition: number, seconds: number): void {
+    this.metrics.eventAge.set({ rule, topic, partition: String(partition) }, seconds);
+    this.partition(rule, topic, partition).ageSeconds = seconds;
+  }
+
   partitionRevoked(rule: string, topic: string, partition: number): void {
     // Another instance owns the partition now and reports it; a stale series here would double the lag.
     const labels = { rule, topic, partition: String(partition) };
     this.metrics.consumerLag.remove(labels);
+    this.metrics.eventAge.remove(labels);
     this.metrics.committedOffset.remove(labels);
     this.partitions.get(rule)?.delete(tpKey(topic, partition));
   }
@@ -125,7 +133,7 @@ export class PrometheusObserver implements EngineObserver, IoObserver {
     if (!byRule) this.partitions.set(rule, (byRule = new Map()));
     const key = tpKey(topic, partition);
     let snapshot = byRule.get(key);
-    if (!snapshot) byRule.set(key, (snapshot = { topic, partition, lag: null, committed: null }));
+    if (!snapshot) byRule.set(key, (snapshot = { topic, partition, lag: null, ageSeconds: null, committed: null }));
     return snapshot;
   }
 

@@ -16,7 +16,17 @@ export interface FeedbackDecision {
   source: string;
   eventTime: number;
   eventId: string | null;
+  /** The article section the suggestion was for (feedback 2.1.0); null for an article-level suggestion. */
+  section: { title: string; ordinal: number | null } | null;
+  /**
+   * `section`: a rejection whose only real reason is `sectionnotappropriate`, made in a section: the image is ruled out
+   * for that section alone. `page`: every other decision, about the image for the whole article.
+   */
+  scope: 'page' | 'section';
 }
+
+/** The reason that says "not in this section", not "not this image". */
+export const SECTION_REASON = 'sectionnotappropriate';
 
 /** Rejection reasons that say "I cannot judge", not "this is wrong": they leave the suggestion open. */
 export const UNDECIDED_REASONS: ReadonlySet<string> = new Set(['unfamiliar', 'foreignlanguage']);
@@ -91,7 +101,18 @@ export function canonicalFeedback(message: Record<string, unknown>, stream: stri
   if (message.is_accepted) status = 'accepted';
   else if (message.is_rejected) status = rejectionStatus(reasons);
   else status = 'invalidated';
-  return decision(message, { wiki, pageId, image: imageName(message.filename, 'filename', wiki), status, reasons }, stream);
+  const section = sectionOf(message);
+  const real = reasons.filter((r) => !UNDECIDED_REASONS.has(r));
+  const scope = section !== null && status === 'rejected' && real.length > 0 && real.every((r) => r === SECTION_REASON) ? 'section' : 'page';
+  return decision(message, { wiki, pageId, image: imageName(message.filename, 'filename', wiki), status, reasons, section, scope }, stream);
+}
+
+/** The section of a 2.1.0 event (`section_title`, `section_ordinal`, omitted when null), or null. */
+function sectionOf(message: Record<string, unknown>): FeedbackDecision['section'] {
+  const title = typeof message.section_title === 'string' ? message.section_title.trim() : '';
+  if (title === '') return null;
+  const ordinal = Number.isSafeInteger(message.section_ordinal) ? (message.section_ordinal as number) : null;
+  return { title: title.slice(0, 255), ordinal };
 }
 
 /**
@@ -100,7 +121,7 @@ export function canonicalFeedback(message: Record<string, unknown>, stream: stri
  */
 function decision(
   message: Record<string, unknown>,
-  fields: Pick<FeedbackDecision, 'wiki' | 'pageId' | 'image' | 'status' | 'reasons'>,
+  fields: Pick<FeedbackDecision, 'wiki' | 'pageId' | 'image' | 'status' | 'reasons'> & Partial<Pick<FeedbackDecision, 'section' | 'scope'>>,
   stream: string,
 ): FeedbackDecision {
   const meta = record(message.meta);
@@ -116,6 +137,8 @@ function decision(
     source: stream,
     eventTime: eventTime(message),
     eventId: typeof meta.id === 'string' ? meta.id : null,
+    section: fields.section ?? null,
+    scope: fields.scope ?? 'page',
   };
 }
 

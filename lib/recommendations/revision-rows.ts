@@ -75,6 +75,9 @@ export interface StatusRow {
   eventTime: number;
   revId: number | null;
   eventId: string | null;
+  /** The section a feedback decision was made in (edits: none). */
+  sectionTitle?: string | null;
+  sectionOrdinal?: number | null;
 }
 
 export interface UnprocessableRow {

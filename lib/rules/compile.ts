@@ -1,8 +1,8 @@
 // Turns a ResolvedRule into what the engine runs per event: the compiled matcher, the ordering-key
-// function, pre-compiled step option templates, and the retry backoff formula.
+// function and pre-compiled step option templates.
 import { compileMatcher } from './matcher.ts';
 import type { Matcher } from './matcher.ts';
-import type { ResolvedRetry, ResolvedRule } from './schema.ts';
+import type { ResolvedRule } from './schema.ts';
 import { compileTemplate, compileTemplateTree } from './template.ts';
 import type { CompiledTree, TemplateContext } from './template.ts';
 
@@ -30,15 +30,6 @@ export interface CompiledRule {
 export function renderOrderingKey(template: { render(ctx: TemplateContext): string }, ctx: TemplateContext): string | null {
   const key = template.render(ctx);
   return key.replaceAll(':', '') === '' ? null : key;
-}
-
-/**
- * Exponential backoff with full jitter: `random() * min(maxDelayMs, delayMs * 2 ** attempt)`, rounded down,
- * where `attempt` counts from 0 (first retry). `random` defaults to Math.random (inject it in tests).
- */
-export function retryDelayMs(retry: Pick<ResolvedRetry, 'delayMs' | 'maxDelayMs'>, attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(retry.maxDelayMs, retry.delayMs * 2 ** Math.max(0, attempt));
-  return Math.floor(random() * ceiling);
 }
 
 /** Compiles a validated rule; throws (MatchPatternError / TemplateSyntaxError) only for rules that skipped validation. */

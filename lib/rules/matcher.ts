@@ -5,10 +5,6 @@ export type Captures = Record<string, unknown>;
 
 export type MatchResult = { readonly matched: false } | { readonly matched: true; readonly captures: Captures };
 
-export interface Matcher {
-  test(event: unknown): MatchResult;
-}
-
 export interface PatternProblem {
   /** Path from the rule: `['match', 'meta', 'domain']` or `['match_not', 1, 'meta', 'domain']`. */
   path: (string | number)[];
@@ -24,8 +20,36 @@ export class MatchPatternError extends Error {
 }
 
 /** Matched without captures (`true`), with captures (an object), or not matched (`false`). */
-type NodeResult = boolean | Captures;
-type Node = (value: unknown) => NodeResult;
+export type NodeResult = boolean | Captures;
+type NodeTest = (value: unknown) => NodeResult;
+
+/**
+ * One compiled pattern: `test` is what matching runs; the rest describes the pattern, so explain-match.ts can say
+ * why a value failed by asking the same `test` functions (never by matching again on its own).
+ */
+export type PatternNode =
+  | { readonly kind: 'scalar'; readonly path: PatternPath; readonly value: string | number | boolean | null; readonly test: NodeTest }
+  | { readonly kind: 'regex'; readonly path: PatternPath; readonly source: string; readonly test: NodeTest }
+  | { readonly kind: 'any_of'; readonly path: PatternPath; readonly alternatives: readonly PatternNode[]; readonly test: NodeTest }
+  | { readonly kind: 'mapping'; readonly path: PatternPath; readonly keys: readonly string[]; readonly children: readonly PatternNode[]; readonly test: NodeTest }
+  | { readonly kind: 'invalid'; readonly path: PatternPath; readonly test: NodeTest };
+
+/** Where a pattern sits in the rule: `['match', 'meta', 'domain']`, `['match', 1, 'page_namespace']`, `['match_not', 0]`. */
+export type PatternPath = readonly (string | number)[];
+
+/** The compiled `match` (undefined: every event) and `match_not` entries a Matcher tests. */
+export interface CompiledPatterns {
+  readonly match: PatternNode | undefined;
+  /** True when `match` is a list of mappings: `match` is then an any_of whose alternatives are those mappings. */
+  readonly matchIsList: boolean;
+  readonly matchNot: readonly PatternNode[];
+}
+
+export interface Matcher {
+  test(event: unknown): MatchResult;
+  /** The pattern tree `test` runs (for explanations). */
+  readonly patterns: CompiledPatterns;
+}
 
 const NO_MATCH: MatchResult = Object.freeze({ matched: false });
 const REGEX_FORM = /^\/(.+)\/([A-Za-z]*)$/s;
@@ -64,7 +88,7 @@ function setOwn(target: Captures, key: string, value: unknown): void {
   else target[key] = value;
 }
 
-function regexNode(re: RegExp): Node {
+function regexTest(re: RegExp): NodeTest {
   const one = (v: unknown): NodeResult => {
     if (typeof v !== 'string' && typeof v !== 'number') return false;
     re.lastIndex = 0;
@@ -87,7 +111,7 @@ function regexNode(re: RegExp): Node {
   };
 }
 
-function scalarNode(p: string | number | boolean | null): Node {
+function scalarTest(p: string | number | boolean | null): NodeTest {
   return (v) => {
     if (v === p) return true;
     if (Array.isArray(v)) {
@@ -97,7 +121,7 @@ function scalarNode(p: string | number | boolean | null): Node {
   };
 }
 
-function anyOfNode(alternatives: Node[]): Node {
+function anyOfTest(alternatives: readonly NodeTest[]): NodeTest {
   return (v) => {
     for (let i = 0; i < alternatives.length; i++) {
       const r = alternatives[i]!(v);
@@ -107,7 +131,7 @@ function anyOfNode(alternatives: Node[]): Node {
   };
 }
 
-function objectNode(keys: string[], nodes: Node[]): Node {
+function mappingTest(keys: readonly string[], tests: readonly NodeTest[]): NodeTest {
   return (v) => {
     if (v === null || typeof v !== 'object') return false;
     let caps: Captures | undefined;
@@ -115,7 +139,7 @@ function objectNode(keys: string[], nodes: Node[]): Node {
       const k = keys[i]!;
       // Missing fields never match, whatever the pattern (even `null`).
       if (!Object.hasOwn(v, k)) return false;
-      const r = nodes[i]!((v as Record<string, unknown>)[k]);
+      const r = tests[i]!((v as Record<string, unknown>)[k]);
       if (r === false) return false;
       if (r !== true) setOwn((caps ??= {}), k, r);
     }
@@ -123,32 +147,36 @@ function objectNode(keys: string[], nodes: Node[]): Node {
   };
 }
 
+const never: NodeTest = () => false;
+
+function anyOfNode(path: PatternPath, alternatives: PatternNode[]): PatternNode {
+  return { kind: 'any_of', path, alternatives, test: anyOfTest(alternatives.map((a) => a.test)) };
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function compilePattern(p: unknown, path: (string | number)[], problems: PatternProblem[]): Node {
+function compilePattern(p: unknown, path: (string | number)[], problems: PatternProblem[]): PatternNode {
   if (typeof p === 'string') {
     try {
       const re = parseRegexPattern(p);
-      if (re) return regexNode(re);
+      if (re) return { kind: 'regex', path, source: p, test: regexTest(re) };
     } catch (err) {
       problems.push({ path, reason: (err as Error).message });
-      return () => false;
+      return { kind: 'invalid', path, test: never };
     }
-    return scalarNode(p);
+    return { kind: 'scalar', path, value: p, test: scalarTest(p) };
   }
-  if (typeof p === 'number' || typeof p === 'boolean' || p === null) return scalarNode(p);
-  if (Array.isArray(p)) return anyOfNode(p.map((alt, i) => compilePattern(alt, [...path, i], problems)));
+  if (typeof p === 'number' || typeof p === 'boolean' || p === null) return { kind: 'scalar', path, value: p, test: scalarTest(p) };
+  if (Array.isArray(p)) return anyOfNode(path, p.map((alt, i) => compilePattern(alt, [...path, i], problems)));
   if (isPlainObject(p)) {
     const keys = Object.keys(p);
-    return objectNode(
-      keys,
-      keys.map((k) => compilePattern(p[k], [...path, k], problems)),
-    );
+    const children = keys.map((k) => compilePattern(p[k], [...path, k], problems));
+    return { kind: 'mapping', path, keys, children, test: mappingTest(keys, children.map((c) => c.test)) };
   }
   problems.push({ path, reason: `unsupported pattern value (${typeof p})` });
-  return () => false;
+  return { kind: 'invalid', path, test: never };
 }
 
 /**
@@ -165,20 +193,22 @@ function compilePattern(p: unknown, path: (string | number)[], problems: Pattern
  */
 export function compileMatcher(match: unknown, matchNot?: unknown): Matcher {
   const problems: PatternProblem[] = [];
-  let matchNode: Node | undefined;
+  let matchNode: PatternNode | undefined;
+  let matchIsList = false;
   if (match !== undefined && match !== null) {
     if (isPlainObject(match)) matchNode = compilePattern(match, ['match'], problems);
     else if (Array.isArray(match) && match.length > 0) {
       // A list of mappings: the event matches when any of them does (the first one's captures are kept).
-      const alternatives: Node[] = [];
+      const alternatives: PatternNode[] = [];
       match.forEach((alt, i) => {
         if (isPlainObject(alt)) alternatives.push(compilePattern(alt, ['match', i], problems));
         else problems.push({ path: ['match', i], reason: 'must be a mapping' });
       });
-      matchNode = anyOfNode(alternatives);
+      matchNode = anyOfNode(['match'], alternatives);
+      matchIsList = true;
     } else problems.push({ path: ['match'], reason: 'must be a mapping or a non-empty list of mappings' });
   }
-  const notNodes: Node[] = [];
+  const notNodes: PatternNode[] = [];
   if (matchNot !== undefined && matchNot !== null) {
     if (isPlainObject(matchNot)) notNodes.push(compilePattern(matchNot, ['match_not'], problems));
     else if (Array.isArray(matchNot)) {
@@ -190,15 +220,18 @@ export function compileMatcher(match: unknown, matchNot?: unknown): Matcher {
   }
   if (problems.length > 0) throw new MatchPatternError(problems);
 
+  const matchTest = matchNode?.test;
+  const notTests = notNodes.map((n) => n.test);
   return {
+    patterns: { match: matchNode, matchIsList, matchNot: notNodes },
     test(event: unknown): MatchResult {
       let captures: Captures | undefined;
-      if (matchNode) {
-        const r = matchNode(event);
+      if (matchTest) {
+        const r = matchTest(event);
         if (r === false) return NO_MATCH;
         if (r !== true) captures = r;
       }
-      for (let i = 0; i < notNodes.length; i++) if (notNodes[i]!(event) !== false) return NO_MATCH;
+      for (let i = 0; i < notTests.length; i++) if (notTests[i]!(event) !== false) return NO_MATCH;
       return { matched: true, captures: captures ?? {} };
     },
   };

@@ -189,7 +189,7 @@ function unionMessage(e: ErrorObject): string {
   return 'must match one of the allowed forms';
 }
 
-interface Issue {
+export interface Issue {
   /** Path relative to the validated value. */
   path: (string | number)[];
   /** Report at the entry's key (unknown keys) instead of its value. */
@@ -198,7 +198,7 @@ interface Issue {
 }
 
 /** Turns ajv errors into issues with readable reasons; `keyWord` is "key" for rules, "option" for options. */
-function ajvIssues(data: unknown, errors: ErrorObject[] | null | undefined, keyWord: 'key' | 'option'): Issue[] {
+export function ajvIssues(data: unknown, errors: ErrorObject[] | null | undefined, keyWord: 'key' | 'option'): Issue[] {
   const out: Issue[] = [];
   for (const e of simplifyUnions(errors ?? [])) {
     const path = pointerToPath(data, e.instancePath);

@@ -1,6 +1,6 @@
 // Maps PostgreSQL and driver errors to the router's error classes: a lost or refusing server is a
 // DatabaseUnavailableError (the engine waits it out), a conflict is transient, bad data is permanent.
-import { DatabaseUnavailableError, PermanentError, RouterError, TransientError } from '../errors.ts';
+import { DatabaseUnavailableError, PermanentError, RouterError, TransientError, asRouterError, isProgrammingError } from '../errors.ts';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 53300 too many connections,
@@ -16,6 +16,8 @@ export function isConflict(err: unknown): boolean {
 
 export function toStoreError(err: unknown, what: string): RouterError {
   if (err instanceof RouterError) return err;
+  // A bug in the store's own code is never taken for an outage (its message may well say "connection").
+  if (isProgrammingError(err)) return asRouterError(err);
   const code = String((err as { code?: unknown })?.code ?? '');
   const message = `${what}: ${(err as Error)?.message ?? String(err)}`;
   if (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08')) return new DatabaseUnavailableError(message, err);

@@ -128,7 +128,23 @@ function feedbackStatusRow(f: FeedbackDecision & { pageId: number }): StatusRow 
     eventTime: f.eventTime,
     revId: null,
     eventId: f.eventId,
+    sectionTitle: f.section?.title ?? null,
+    sectionOrdinal: f.section?.ordinal ?? null,
   };
+}
+
+/** A rejection ruling an image out for one section (recommendation_section_status, migration 006). */
+interface SectionStatusRow {
+  wiki: string;
+  pageId: number;
+  image: string;
+  sectionTitle: string;
+  sectionOrdinal: number | null;
+  status: 'rejected';
+  reasons: string[];
+  source: string;
+  eventTime: number;
+  eventId: string | null;
 }
 
 /** The rows of one write batch, by table. */
@@ -140,10 +156,11 @@ interface BatchRows {
   statuses: StatusRow[];
   /** The accepted statuses among `statuses`. */
   accepted: StatusRow[];
+  sections: SectionStatusRow[];
 }
 
 function batchRows(items: WriteItem[]): BatchRows {
-  const rows: BatchRows = { unprocessable: [], changes: [], pages: [], statuses: [], accepted: [] };
+  const rows: BatchRows = { unprocessable: [], changes: [], pages: [], statuses: [], accepted: [], sections: [] };
   const pages = new Map<string, PageStateRow>();
   for (const item of items) {
     rows.unprocessable.push(...(item.unprocessable ?? []), ...(item.revision?.unprocessable ?? []));
@@ -156,7 +173,21 @@ function batchRows(items: WriteItem[]): BatchRows {
         if (!prior || page.revId > prior.revId) pages.set(pageKey(page), page);
       }
     }
-    if (item.feedback) {
+    if (item.feedback?.scope === 'section' && item.feedback.section) {
+      const f = item.feedback;
+      rows.sections.push({
+        wiki: f.wiki,
+        pageId: f.pageId,
+        image: f.image,
+        sectionTitle: f.section!.title,
+        sectionOrdinal: f.section!.ordinal,
+        status: 'rejected',
+        reasons: f.reasons,
+        source: f.source,
+        eventTime: f.eventTime,
+        eventId: f.eventId,
+      });
+    } else if (item.feedback) {
       const row = feedbackStatusRow(item.feedback);
       rows.statuses.push(row);
       if (row.status === 'accepted') rows.accepted.push(row);
@@ -300,7 +331,7 @@ export class RecommendationStore {
   private async transaction(items: WriteItem[]): Promise<void> {
     const rows = batchRows(items);
     // Statuses alone (feedback) are one statement, atomic by itself: one round trip, no BEGIN and COMMIT.
-    const statusesAlone = rows.unprocessable.length === 0 && rows.changes.length === 0 && rows.pages.length === 0;
+    const statusesAlone = rows.unprocessable.length === 0 && rows.changes.length === 0 && rows.pages.length === 0 && rows.sections.length === 0;
     if (statusesAlone && rows.statuses.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
@@ -320,6 +351,7 @@ export class RecommendationStore {
           image_change: rows.changes.length,
           page_image_state: rows.pages.length,
           recommendation_status: rows.statuses.length,
+          recommendation_section_status: rows.sections.length,
         });
         return;
       } catch (err) {
@@ -343,7 +375,7 @@ export class RecommendationStore {
 
   /** Writes every row of a batch with page or unprocessable rows, inside the caller's transaction. */
   private async writeAll(client: PoolClient, rows: BatchRows): Promise<void> {
-    const { unprocessable, changes, pages, statuses, accepted } = rows;
+    const { unprocessable, changes, pages, statuses, accepted, sections } = rows;
     // The page locks come first, before any statement that reads or locks rows (see the header and lockPages):
     // pages whose image_change or page_image_state rows are written, and pages with an accepted status (only
     // feedback accepts; the status function marks it, insertChanges' EXISTS reads a stored one). lockPages
@@ -354,6 +386,31 @@ export class RecommendationStore {
     if (changes.length > 0) await this.insertChanges(client, changes);
     if (pages.length > 0) await this.upsertPages(client, pages);
     if (statuses.length > 0) await this.mergeStatuses(client, statuses, accepted);
+    if (sections.length > 0) await this.upsertSectionStatuses(client, sections);
+  }
+
+  /** Section-scoped rejections: the later decision on a (page, image, section) wins; a tie keeps the stored one. */
+  private async upsertSectionStatuses(client: PoolClient, rows: SectionStatusRow[]): Promise<void> {
+    const latest = new Map<string, SectionStatusRow>();
+    for (const r of rows) {
+      const key = `${statusKey(r)}\u0000${r.sectionTitle}`;
+      const prior = latest.get(key);
+      if (!prior || r.eventTime > prior.eventTime) latest.set(key, r);
+    }
+    const sorted = [...latest.values()].sort((a, b) => byStatusKey(a, b) || byText(a.sectionTitle, b.sectionTitle));
+    await this.query(
+      client,
+      `INSERT INTO recommendation_section_status AS s (wiki, page_id, image, section_title, section_ordinal, status, reasons, source, event_dt, event_id, updated_at)
+       SELECT r.wiki, r."pageId", r.image, r."sectionTitle", r."sectionOrdinal", r.status, r.reasons, r.source,
+              'epoch'::timestamptz + r."eventTime" * interval '1 millisecond', r."eventId", now()
+         FROM json_to_recordset($1::json)
+              AS r(wiki text, "pageId" bigint, image text, "sectionTitle" text, "sectionOrdinal" integer, status text, reasons text[], source text, "eventTime" bigint, "eventId" text)
+       ON CONFLICT (wiki, page_id, image, section_title) DO UPDATE SET
+              section_ordinal = excluded.section_ordinal, status = excluded.status, reasons = excluded.reasons, source = excluded.source,
+              event_dt = excluded.event_dt, event_id = excluded.event_id, updated_at = excluded.updated_at
+        WHERE excluded.event_dt > s.event_dt`,
+      [jsonParameter(sorted)],
+    );
   }
 
   /**

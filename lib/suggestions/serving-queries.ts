@@ -17,7 +17,8 @@ export function remainingSuggestionSql(s: string): string {
   // Inside CASE the sub-query stays a per-row sub-plan (two index probes a row). A bare NOT EXISTS becomes an anti-join
   // that the planner may run by sorting or hashing every exclusion of the wiki (docs/performance.md has both plans).
   return `CASE WHEN EXISTS (SELECT 1 FROM recommendation_exclusions e
-                             WHERE e.wiki = ${s}.wiki AND e.page_id = ${s}.page_id AND (e.image IS NULL OR e.image = ${s}.image))
+                             WHERE e.wiki = ${s}.wiki AND e.page_id = ${s}.page_id
+                               AND (e.image IS NULL OR (e.image = ${s}.image AND (e.section_title IS NULL OR e.section_title = ${s}.section_heading))))
                THEN false ELSE true END`;
 }
 

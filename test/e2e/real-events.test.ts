@@ -158,6 +158,8 @@ describe('real schema examples, every version, through the shipped rules', { tim
     const latest = feedback[feedback.length - 1]!.example;
     send(streams.feedback, { ...clone(latest), page_id: 2100, is_accepted: true, is_rejected: true }, { rule: F, outcome: 'dead_lettered' });
     send(streams.feedback, { ...clone(latest), page_id: 2101, filename: 'Category:Lighthouses' }, { rule: F, outcome: 'dead_lettered' });
+    // 2.1.0 from the section task: "not for this section" alone rules the image out of that section only.
+    send(streams.feedback, { ...clone(latest), page_id: 2200, rejection_reasons: ['sectionnotappropriate'], section_title: 'History', section_ordinal: 1 }, { rule: F, outcome: 'succeeded' });
 
     // The legacy Android stream: its example, the same decision from a user with two app languages, a canary.
     const android = examples('secondary/analytics/mobile_apps/android_image_recommendation_interaction');
@@ -210,6 +212,9 @@ describe('real schema examples, every version, through the shipped rules', { tim
       [2000, 'Example.JPEG', 'rejected', ['Incorrect Image'], streams.feedback],
       [2001, 'Example.JPEG', 'rejected', ['notrelevant', 'lowquality'], streams.feedback],
       [2002, 'Example.JPEG', 'rejected', ['notrelevant', 'lowquality', 'sectionnotappropriate'], streams.feedback],
+    ]);
+    assert.deepEqual(await rows(`SELECT page_id::int, image, section_title, section_ordinal, reasons FROM recommendation_section_status`), [
+      { page_id: 2200, image: 'Example.JPEG', section_title: 'History', section_ordinal: 1, reasons: ['sectionnotappropriate'] },
     ]);
     const letters = (await readTopic(`${service}.error`, 2)).map((m) => parseDeadLetter(m.value));
     assert.deepEqual(letters.map((l) => l.error.message).sort(), [

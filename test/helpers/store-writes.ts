@@ -51,4 +51,6 @@ export const feedbackWrite = (pageId: number, image: string, status: FeedbackDec
   source: 'mediawiki.image_suggestions_feedback',
   eventTime: Date.parse(T(second)),
   eventId: `fb-${pageId}-${second}`,
+  section: null,
+  scope: 'page',
 });

@@ -134,7 +134,7 @@ export function buildEvents(api: FakeMediaWiki, pages: number, steps: number): E
 export interface Pipeline {
   name: string;
   service: string;
-  topics: { revisions: string; feedback: string; derived: string };
+  topics: { revisions: string; feedback: string; derived: string; tags: string };
   db: { url: string; drop: () => Promise<void> };
   config: string;
   dir: string;
@@ -151,7 +151,10 @@ function rulesFor(topics: Pipeline['topics']): string {
   for (const rule of keep) {
     rule.topics = rule.name === 'image_matching_revisions' ? [topics.revisions] : [topics.feedback];
   }
-  return yaml.dump({ rules: keep }, { lineWidth: -1 }).replace('topic: imagematching.page_image_change', `topic: ${topics.derived}`);
+  return yaml
+    .dump({ rules: keep }, { lineWidth: -1 })
+    .replace('topic: imagematching.page_image_change', `topic: ${topics.derived}`)
+    .replace('topic: mediawiki.cirrussearch.page_weighted_tags_change.v1', `topic: ${topics.tags}`);
 }
 
 export async function createPipeline(name: string, apiUrl: string, options: { extra?: string; topicConfig?: Record<string, string> } = {}): Promise<Pipeline> {
@@ -161,6 +164,7 @@ export async function createPipeline(name: string, apiUrl: string, options: { ex
     revisions: `${prefix}.mediawiki.revision-create`,
     feedback: `${prefix}.mediawiki.image_suggestions_feedback`,
     derived: `${prefix}.imagematching.page_image_change`,
+    tags: `${prefix}.mediawiki.cirrussearch.page_weighted_tags_change.v1`,
   };
   await createTopics(KAFKA_BROKERS, Object.values(topics).map((topic) => ({ topic, partitions: PARTITIONS, ...(options.topicConfig ? { config: options.topicConfig } : {}) })));
   const db = await createTestDatabase();
@@ -309,7 +313,8 @@ export async function tables(p: Pipeline): Promise<Tables> {
       'SELECT wiki, page_id, page_title, rev_id, rev_timestamp, images, illustrated, illustrated_by_suggestion FROM page_image_state ORDER BY wiki, page_id',
     image_change: 'SELECT wiki, page_id, rev_id, image, change, rev_timestamp, by_suggestion, event_id FROM image_change ORDER BY wiki, rev_id, image, change',
     recommendation_status:
-      'SELECT wiki, page_id, image, status, reasons, source, event_dt, rev_id, event_id FROM recommendation_status ORDER BY wiki, page_id, image',
+      // A status names the stream it came from; each pipeline reads its own prefixed topics, so the prefix goes.
+      "SELECT wiki, page_id, image, status, reasons, regexp_replace(source, '^faults-[^.]*\\.', '') AS source, event_dt, rev_id, event_id FROM recommendation_status ORDER BY wiki, page_id, image",
     unprocessable_event: 'SELECT wiki, ref, reason, page_id FROM unprocessable_event ORDER BY wiki, ref',
   };
   return withClient(p.db.url, async (c) => {

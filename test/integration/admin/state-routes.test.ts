@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
+import { startReadOnlyAdmin } from '../../helpers/admin-server.ts';
 import assert from 'node:assert/strict';
 import { createPool, type Pool } from '../../../lib/store/pool.ts';
 import { migrate } from '../../../lib/store/migrate.ts';
-import { silentLogger } from '../../../lib/log.ts';
-import { startAdminServer, type AdminServer } from '../../../lib/admin/server.ts';
+import type { AdminServer } from '../../../lib/admin/server.ts';
 import { createTestDatabase } from '../../helpers/services.ts';
 
 interface Recommendation {
@@ -37,13 +37,7 @@ describe('state look-ups on a real PostgreSQL', () => {
         [i % 2 === 0 ? 'enwiki' : 'dewiki', 40 + (i % 5), `Img_${String(i).padStart(2, '0')}.jpg`, i % 3 === 0 ? 'accepted' : 'undecided', stamps[i % 3]],
       );
     }
-    server = await startAdminServer('127.0.0.1:0', {
-      log: silentLogger,
-      rules: () => [],
-      readiness: { check: async () => ({ kafka: true, database: true, reasons: [] }) },
-      db: pool,
-      token: '',
-    });
+    server = await startReadOnlyAdmin(pool);
     base = `http://127.0.0.1:${server.port}`;
   });
   after(async () => {

@@ -1,5 +1,6 @@
 // The suggestions read API over real HTTP, on the real PostgreSQL and the embedded one: datasets imported by the real
 // importer, exclusions made by the router's own store writes, the Data Gateway's row shape, paging and 400s.
+import { startReadOnlyAdmin } from '../../helpers/admin-server.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -7,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from '../../../lib/store/pool.ts';
 import { migrate } from '../../../lib/store/migrate.ts';
-import { silentLogger } from '../../../lib/log.ts';
-import { startAdminServer, type AdminServer } from '../../../lib/admin/server.ts';
+import type { AdminServer } from '../../../lib/admin/server.ts';
 import { RecommendationStore } from '../../../lib/store/recommendations.ts';
 import { SuggestionImporter } from '../../../lib/suggestions/importer.ts';
 import { PAGE_SUGGESTIONS_SQL, SUGGESTIBLE_PAGES_SQL } from '../../../lib/suggestions/serving-queries.ts';
@@ -91,13 +91,7 @@ for (const backend of STORE_BACKENDS) describe(`the suggestions read API on the 
     }
     await store.idle();
 
-    server = await startAdminServer('127.0.0.1:0', {
-      log: silentLogger,
-      rules: () => [],
-      readiness: { check: async () => ({ kafka: true, database: true, reasons: [] }) },
-      db: pool,
-      token: '',
-    });
+    server = await startReadOnlyAdmin(pool);
     base = `http://127.0.0.1:${server.port}`;
   });
   after(async () => {

@@ -20,7 +20,7 @@ describe('the command line', () => {
   test('--help lists every command', () => {
     const r = cli(['--help']);
     assert.equal(r.code, 0);
-    for (const command of ['run', 'migrate', 'validate', 'redrive', 'check-config', 'extract-images']) {
+    for (const command of ['run', 'migrate', 'validate', 'test', 'query', 'redrive', 'check-config', 'extract-images']) {
       assert.match(r.stdout, new RegExp(`^\\s+${command}\\b`, 'm'), `${command} missing from --help`);
     }
   });

@@ -1,5 +1,6 @@
 // Runs docs/integration.md as a reader would: every ```sql block in document order against a freshly migrated
 // database with seeded state, then its psql and curl commands; checks what the key batch and serving queries return.
+import { startReadOnlyAdmin } from '../../helpers/admin-server.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -7,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool, type Pool } from '../../../lib/store/pool.ts';
 import { migrate } from '../../../lib/store/migrate.ts';
-import { silentLogger } from '../../../lib/log.ts';
-import { startAdminServer, type AdminServer } from '../../../lib/admin/server.ts';
+import type { AdminServer } from '../../../lib/admin/server.ts';
 import { createTestDatabase } from '../../helpers/services.ts';
 import { REPO } from '../../helpers/router-harness.ts';
 import { readCodeBlocks, runShell, shellCommands, sqlStatements, type CodeBlock } from '../../helpers/doc-snippets.ts';
@@ -199,13 +199,7 @@ describe('docs/integration.md runs against the real schema', () => {
         cassandraRow(id, 102, 'Cat.jpg', 0.9), cassandraRow(id, 102, 'Kitten.jpg', 0.2), cassandraRow(id, 103, 'Dog.jpg', 0.9), cassandraRow(id, 106, 'Plain.jpg', 0.2),
       ]);
       await new SuggestionImporter({ pool }).importPaths([join(dir, 'run.ndjson')]);
-      server = await startAdminServer('127.0.0.1:0', {
-        log: silentLogger,
-        rules: () => [],
-        readiness: { check: async () => ({ kafka: true, database: true, reasons: [] }) },
-        db: pool,
-        token: '',
-      });
+      server = await startReadOnlyAdmin(pool);
     });
     after(async () => {
       await server?.close();

@@ -4,6 +4,8 @@ import { KafkaProducer } from '../../../lib/kafka/producer.ts';
 import { KafkaConsumerClient, type ConsumedMessage } from '../../../lib/kafka/consumer.ts';
 import { consumerSettings, producerSettings } from '../../../lib/kafka/client-config.ts';
 import { createTopics } from '../../../lib/kafka/admin.ts';
+import { MessageTooLargeError } from '../../../lib/errors.ts';
+import { randomBytes } from 'node:crypto';
 import { KAFKA_BROKERS, uniqueName, waitFor } from '../../helpers/services.ts';
 
 const kafka = { brokers: KAFKA_BROKERS, client_id: 'imr-test', consumer: {}, producer: {} };
@@ -90,5 +92,35 @@ describe('Kafka adapters on the real broker', () => {
     const [again] = await consumeUntil(c2, 1);
     assert.equal(again?.offset, 0, 'nothing was committed, so the event is not lost');
     await c2.disconnect();
+  });
+
+  test('a message over the producer’s message.max.bytes is refused at once as too large, not as transient', async () => {
+    const small = new KafkaProducer(producerSettings({ ...kafka, producer: { 'message.max.bytes': 4096 } }));
+    await small.connect();
+    try {
+      const value = randomBytes(10_000);
+      await assert.rejects(small.produce({ topic, value }), (err: unknown) => {
+        assert.ok(err instanceof MessageTooLargeError, `got ${String(err)}`);
+        assert.equal(err.retriable, false);
+        assert.deepEqual([err.destination, err.bytes], [topic, 10_000]);
+        return true;
+      });
+    } finally {
+      await small.disconnect();
+    }
+  });
+
+  test('a message the broker refuses as larger than the topic’s max.message.bytes fails its delivery as too large', async () => {
+    const narrow = uniqueName('imr-adapter-narrow');
+    await createTopics(KAFKA_BROKERS, [{ topic: narrow, partitions: 1, config: { 'max.message.bytes': '2048' } }]);
+    // Random bytes, so lz4 cannot shrink them under the topic's limit.
+    await assert.rejects(producer.produce({ topic: narrow, value: randomBytes(20_000) }), (err: unknown) => {
+      assert.ok(err instanceof MessageTooLargeError, `got ${String(err)}`);
+      assert.equal(err.retriable, false);
+      assert.equal(err.destination, narrow);
+      return true;
+    });
+    const report = await producer.produce({ topic: narrow, value: 'small' });
+    assert.equal(report.topic, narrow, 'the producer goes on');
   });
 });

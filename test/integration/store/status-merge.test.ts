@@ -77,7 +77,7 @@ function statusRow(pageId: number, index: number, o: Observation): StatusRow {
 function writeItem(row: StatusRow): WriteItem {
   if (row.source === 'mediawiki.image_suggestions_feedback') {
     const { revId: _revId, ...feedback } = row;
-    return { feedback };
+    return { feedback: { ...feedback, section: null, scope: 'page' } };
   }
   return { revision: { page: null, changes: [], statuses: [row], unprocessable: [] } };
 }

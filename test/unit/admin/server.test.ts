@@ -102,13 +102,14 @@ describe('admin API', () => {
 
   test('rules are listed with topics, state, partitions and counters', async () => {
     observer.lag('revision_images', 'mediawiki.revision-create', 0, 5);
+    observer.timeLag('revision_images', 'mediawiki.revision-create', 0, 42);
     const body = (await get('/v1/rules')).json() as { rules: Array<Record<string, unknown>> };
     assert.equal(body.rules.length, 1);
     const [r] = body.rules;
     assert.equal(r!.name, 'revision_images');
     assert.equal(r!.status, 'running');
     assert.deepEqual(r!.topics, rule.topics);
-    assert.deepEqual(r!.partitions, [{ topic: 'mediawiki.revision-create', partition: 0, pending: 2, committed_offset: 10, lag: 5, paused: false }]);
+    assert.deepEqual(r!.partitions, [{ topic: 'mediawiki.revision-create', partition: 0, pending: 2, committed_offset: 10, lag: 5, age_seconds: 42, paused: false }]);
     assert.equal((r!.counters as Record<string, number>).consumed, 1);
   });
 

@@ -72,3 +72,22 @@ describe('PartitionOffsets', () => {
     assert.equal(t.unfinished, 0);
   });
 });
+
+describe('event times of a partition', () => {
+  test('the oldest unfinished event and the newest of the committable prefix have their times', () => {
+    const o = new PartitionOffsets();
+    o.track(10, 1000);
+    o.track(11, 2000);
+    o.track(12);
+    o.stampLast(3000);
+    assert.equal(o.oldestUnfinishedTime, 1000);
+    assert.ok(Number.isNaN(o.lastFinishedTime));
+    o.finish(11);
+    assert.equal(o.oldestUnfinishedTime, 1000, 'offset 10 is still unfinished');
+    o.finish(10);
+    assert.deepEqual([o.oldestUnfinishedTime, o.lastFinishedTime], [3000, 2000]);
+    o.finish(12);
+    assert.ok(Number.isNaN(o.oldestUnfinishedTime));
+    assert.equal(o.lastFinishedTime, 3000);
+  });
+});

@@ -7,7 +7,7 @@ import { noopObserver, type EngineObserver, type EventOutcome, type SkipReason }
 import { silentLogger } from '../../../lib/log.ts';
 import type { ConsumedMessage, KafkaConsumerClient, RebalanceHooks, TopicPartition, TopicPartitionOffset } from '../../../lib/kafka/consumer.ts';
 import type { OutgoingMessage } from '../../../lib/messaging/message.ts';
-import { PermanentError } from '../../../lib/errors.ts';
+import { MessageTooLargeError, PermanentError, TransientError } from '../../../lib/errors.ts';
 import { parseDeadLetter } from '../../../lib/engine/parking.ts';
 
 /** An in-memory stand-in for the node-rdkafka client: the test decides what each poll returns. */
@@ -66,6 +66,7 @@ function setup(options: {
   maxMessageBytes?: number;
   canary?: boolean;
   observer?: EngineObserver;
+  retry?: { in_process: number; limit: number; delay_ms: number; max_delay_ms: number };
 }) {
   let client!: FakeClient;
   const produced: OutgoingMessage[] = [];
@@ -77,6 +78,7 @@ function setup(options: {
       key: '{{message.k}}',
       match: { n: '/^\\d+$/' },
       ...(options.canary === undefined ? {} : { canary: options.canary }),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
       steps: [{ log: {} }],
     }),
   );
@@ -88,7 +90,8 @@ function setup(options: {
     retryTopics: ['svc.retry.in'],
     producer: {
       produce: async (m) => {
-        if (Buffer.byteLength(m.value) > (options.maxMessageBytes ?? Infinity)) throw new Error('Broker: Message size too large');
+        const bytes = Buffer.byteLength(m.value);
+        if (bytes > (options.maxMessageBytes ?? Infinity)) throw new MessageTooLargeError('Broker: Message size too large', m.topic, bytes);
         produced.push(m);
         return { topic: m.topic, partition: 0, offset: produced.length - 1 };
       },
@@ -244,6 +247,52 @@ describe('RuleConsumer with a scripted client', () => {
     assert.equal(envelope.original.value, null);
     assert.ok(envelope.original.omitted_bytes! > 10_000);
     assert.deepEqual([envelope.source.topic, envelope.source.offset], ['in', 0]);
+    await consumer.stop(100);
+  });
+
+  test('a bug in a step (a TypeError) is dead-lettered at once under its class, never sent to the retry topic', async () => {
+    let calls = 0;
+    const outcomes: EventOutcome[] = [];
+    const observer: EngineObserver = { ...noopObserver, finished: (_r, _t, outcome) => void outcomes.push(outcome) };
+    const { consumer, client, produced } = setup({
+      observer,
+      run: async () => {
+        calls++;
+        throw new TypeError("Cannot read properties of undefined (reading 'page_id')");
+      },
+    });
+    await consumer.start();
+    client().hooks.assigned?.([{ topic: 'in', partition: 0 }]);
+    client().inbox.push(message(0, 5, { k: 'a', n: 1 }));
+    await until(() => client().commits.flat().some((c) => c.offset === 6), 'committed past the event');
+    assert.equal(calls, 1, 'not retried in process');
+    assert.deepEqual(outcomes, ['dead_lettered']);
+    assert.deepEqual(produced.map((m) => m.topic), ['svc.error']);
+    const envelope = parseDeadLetter(Buffer.from(produced[0]!.value as string));
+    assert.deepEqual(envelope.error, { class: 'TypeError', message: "Cannot read properties of undefined (reading 'page_id')", retriable: false });
+    assert.deepEqual([envelope.rule, envelope.step, envelope.attempts], ['r', 'work', 1]);
+    assert.deepEqual([envelope.source.topic, envelope.source.partition, envelope.source.offset], ['in', 0, 5]);
+    await consumer.stop(100);
+  });
+
+  test('a retriable failure goes to the retry topic, due after the rule’s backoff for its first round', async () => {
+    const { consumer, client, produced } = setup({
+      retry: { in_process: 0, limit: 3, delay_ms: 1000, max_delay_ms: 300_000 },
+      run: async () => {
+        throw new TransientError('503');
+      },
+    });
+    await consumer.start();
+    client().hooks.assigned?.([{ topic: 'in', partition: 0 }]);
+    const before = Date.now();
+    client().inbox.push(message(0, 0, { k: 'a', n: 1 }));
+    await until(() => produced.length === 1, 'parked');
+    const header = (name: string) => produced[0]!.headers!.find((h) => name in h)?.[name]?.toString();
+    assert.equal(produced[0]!.topic, 'svc.retry.in');
+    assert.deepEqual([header('imr.attempt'), header('imr.step'), header('imr.error.class'), header('imr.error.retriable')], ['1', 'work', 'TransientError', 'true']);
+    const due = Number(header('imr.due_at')) - before;
+    // Round 1 of delay_ms 1,000: a random wait below 1,000 × 2¹ ms.
+    assert.ok(due >= 0 && due < 2000 + (Date.now() - before), `due in ${due} ms`);
     await consumer.stop(100);
   });
 

@@ -120,4 +120,28 @@ describe('runChain', () => {
     assert.equal(outcome.kind, 'failed');
     if (outcome.kind === 'failed') assert.equal(outcome.error.retriable, true);
   });
+
+  test('a bug in a step (a TypeError) fails at once, not retried, under its own class', async () => {
+    sleeps.length = 0;
+    const step = failing(10, () => new TypeError("Cannot read properties of undefined (reading 'rev_id')"));
+    const outcome = await runChain([step], context(), retry, new AbortController().signal, hooks);
+    assert.equal(step.calls, 1);
+    assert.deepEqual(sleeps, []);
+    assert.equal(outcome.kind, 'failed');
+    if (outcome.kind !== 'failed') return;
+    assert.equal(outcome.error.retriable, false);
+    assert.equal(outcome.errorClass, 'TypeError');
+    assert.equal(outcome.error.message, "Cannot read properties of undefined (reading 'rev_id')");
+  });
+
+  test('the failed error says which rule, step and event it is about', async () => {
+    const ctx = { ...context(), rule: 'images', source: { topic: 'eqiad.mediawiki.revision-create', partition: 3, offset: 41, key: null, stream: 'mediawiki.revision-create' } };
+    const shared = new PermanentError('404');
+    const step = { name: 'fetch', step: { run: async () => Promise.reject(shared) } };
+    const outcome = await runChain([step], ctx, retry, new AbortController().signal, hooks);
+    assert.equal(outcome.kind, 'failed');
+    if (outcome.kind !== 'failed') return;
+    assert.deepEqual(outcome.error.context, { topic: 'eqiad.mediawiki.revision-create', partition: 3, offset: 41, rule: 'images', step: 'fetch' });
+    assert.deepEqual(shared.context, {}, 'the thrown error itself is left alone');
+  });
 });

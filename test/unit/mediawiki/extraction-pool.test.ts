@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TransientError } from '../../../lib/errors.ts';
+import { TransientError, asRouterError } from '../../../lib/errors.ts';
 import type { RevisionsAnswer } from '../../../lib/mediawiki/revision-images.ts';
 import { asciiJson } from '../../../lib/mediawiki/response-text.ts';
 import { extractImages } from '../../../lib/wikitext/extract-images.ts';
@@ -65,6 +65,15 @@ describe('ExtractionPool', () => {
       assert.ok(!(bad.reason instanceof TransientError));
       assert.equal(bad.reason.message, 'scripted failure');
       assert.deepEqual(good.status === 'fulfilled' && good.value, ['C.jpg']);
+    });
+  });
+
+  test('a bug in the thread comes back as the error it was, so the engine never retries it', async () => {
+    await withPool(1, scripted, async (pool) => {
+      const [bug] = await Promise.allSettled([pool.extract('bug', en)]);
+      assert.equal(bug.status, 'rejected');
+      assert.ok(bug.reason instanceof TypeError, String(bug.reason));
+      assert.equal(asRouterError(bug.reason).retriable, false);
     });
   });
 

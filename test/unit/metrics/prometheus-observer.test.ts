@@ -55,6 +55,8 @@ describe('PrometheusObserver', () => {
     const observer = new PrometheusObserver(metrics);
     observer.lag('r1', 'src', 0, 7);
     observer.lag('r1', 'src', 1, 3);
+    observer.timeLag('r1', 'src', 0, 90);
+    observer.timeLag('r1', 'src', 1, 12.5);
     observer.committed('r1', 'src', 0, 42);
     let s = await scrape(metrics);
     assert.equal(sumOf(s, 'imagematching_router_consumer_lag_messages', { partition: '0' }), 7);
@@ -63,8 +65,10 @@ describe('PrometheusObserver', () => {
     s = await scrape(metrics);
     assert.equal(samplesOf(s, 'imagematching_router_consumer_lag_messages', { partition: '0' }).length, 0);
     assert.equal(samplesOf(s, 'imagematching_router_committed_offset', { partition: '0' }).length, 0);
+    assert.equal(samplesOf(s, 'imagematching_router_event_age_seconds', { partition: '0' }).length, 0);
     assert.equal(sumOf(s, 'imagematching_router_consumer_lag_messages', { partition: '1' }), 3);
-    assert.deepEqual(observer.rulePartitions('r1'), [{ topic: 'src', partition: 1, lag: 3, committed: null }]);
+    assert.equal(sumOf(s, 'imagematching_router_event_age_seconds', { partition: '1' }), 12.5);
+    assert.deepEqual(observer.rulePartitions('r1'), [{ topic: 'src', partition: 1, lag: 3, ageSeconds: 12.5, committed: null }]);
   });
 });
 

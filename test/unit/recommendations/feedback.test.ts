@@ -161,3 +161,27 @@ describe('feedback that names no file, or no decision, is invalid with the reaso
     assert.equal(canonicalFeedback(canonical({ wiki: 'dewiki', filename: 'Datei:Kölner Dom.jpg' })).image, 'Kölner_Dom.jpg');
   });
 });
+
+describe('section-level feedback (2.1.0)', () => {
+  const section = { section_title: 'History', section_ordinal: 2 };
+  const cases: Array<[string, Record<string, unknown>, 'page' | 'section', string]> = [
+    ['a rejection in a section whose only reason is sectionnotappropriate is about that section', { is_rejected: true, rejection_reasons: ['sectionnotappropriate'], ...section }, 'section', 'rejected'],
+    ['with an undecided reason beside it, still about that section', { is_rejected: true, rejection_reasons: ['sectionnotappropriate', 'unfamiliar'], ...section }, 'section', 'rejected'],
+    ['a rejection in a section with a real reason is about the image for the page', { is_rejected: true, rejection_reasons: ['sectionnotappropriate', 'offensive'], ...section }, 'page', 'rejected'],
+    ['an acceptance in a section is about the page', { is_accepted: true, ...section }, 'page', 'accepted'],
+    ['sectionnotappropriate without a section is about the page', { is_rejected: true, rejection_reasons: ['sectionnotappropriate'] }, 'page', 'rejected'],
+    ['an undecided answer in a section stays undecided, page-level', { is_rejected: true, rejection_reasons: ['unfamiliar'], ...section }, 'page', 'undecided'],
+  ];
+  for (const [name, over, scope, status] of cases) {
+    test(name, () => {
+      const d = canonicalFeedback(canonical(over));
+      assert.deepEqual([d.scope, d.status], [scope, status]);
+    });
+  }
+
+  test('keeps the section title and ordinal, or null when the event has none', () => {
+    assert.deepEqual(canonicalFeedback(canonical({ is_accepted: true, ...section })).section, { title: 'History', ordinal: 2 });
+    assert.deepEqual(canonicalFeedback(canonical({ is_accepted: true, section_title: 'Lead' })).section, { title: 'Lead', ordinal: null });
+    assert.equal(canonicalFeedback(canonical({ is_accepted: true })).section, null);
+  });
+});

@@ -2,7 +2,7 @@
 // its Kafka-key fallback, the retry backoff formula, and a loaded rule matching and templating an event.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileRule, renderOrderingKey, retryDelayMs } from '../../../lib/rules/compile.ts';
+import { compileRule, renderOrderingKey } from '../../../lib/rules/compile.ts';
 import { loadRules } from '../../../lib/rules/load.ts';
 import { normalizeRule, stepNames } from '../../../lib/rules/schema.ts';
 import { compileTemplate } from '../../../lib/rules/template.ts';
@@ -36,17 +36,6 @@ describe('renderOrderingKey', () => {
   test('returns null for a template that renders empty', () => {
     assert.equal(renderOrderingKey(compileTemplate('{{message.x}}'), { message: {} }), null);
   });
-});
-
-describe('retryDelayMs', () => {
-  const retry = { delayMs: 1000, maxDelayMs: 5000 };
-  const cases: [string, number, number, number][] = [
-    ['uses the base delay for the first attempt', 0, 0.999999, 999],
-    ['doubles the ceiling per attempt', 2, 0.5, 2000],
-    ['caps the ceiling at maxDelayMs', 10, 0.5, 2500],
-    ['can be zero (full jitter)', 3, 0, 0],
-  ];
-  for (const [name, attempt, random, expected] of cases) test(name, () => assert.equal(retryDelayMs(retry, attempt, () => random), expected));
 });
 
 describe('compileRule on a loaded rule', () => {

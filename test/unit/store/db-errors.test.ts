@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toStoreError } from '../../../lib/store/db-errors.ts';
-import { DatabaseUnavailableError, PermanentError, TransientError } from '../../../lib/errors.ts';
+import { DatabaseUnavailableError, PermanentError, ProgrammingError, TransientError } from '../../../lib/errors.ts';
 
 const err = (code: string | undefined, message = 'boom') => Object.assign(new Error(message), code === undefined ? {} : { code });
 
@@ -16,6 +16,7 @@ const cases: Array<[string, Error, unknown]> = [
   ['a statement timeout is retried', err('57014'), TransientError],
   ['a constraint violation is permanent', err('23514'), PermanentError],
   ['invalid data is permanent', err('22007'), PermanentError],
+  ["a bug in the store's code is a bug, even when its message says connection", new TypeError("Cannot read properties of undefined (reading 'connection')"), ProgrammingError],
 ];
 for (const [name, input, kind] of cases) {
   test(name, () => {

@@ -10,6 +10,7 @@ const SHIPPED: Readonly<Record<string, string>> = {
   '3_merge_statuses_function': '761e481486bdd634bc77c9301f097eca1445665987fba156ce4049b8b0cb6427',
   '4_redirects': 'eed4b9a949af2760668b0deae6ed2e99a7064d2eb3553216af9ec5951667892b',
   '5_suggestion_datasets': 'c07af416a4f6ce434ce1d68e5622e8fac3617b5cf92764ab37917cf23e796c49',
+  '6_section_feedback': '9d77e9099ee459fce30275af6cb7374e64e47b14f0b53471f6836696ea40854e',
   '7_illustration_rule': 'ce96fd13c3eb525414ba91bf94e40865e9bf600a769dd39449023ccd83993cb4',
 };
 

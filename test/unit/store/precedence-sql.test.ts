@@ -15,10 +15,12 @@ describe('the status precedence in SQL', () => {
     assert.throws(() => precedenceKeySql("s; DROP TABLE x"), /not a plain SQL alias/);
   });
 
-  test('the status function of migration 003 uses this precedence and the store\'s page locks', () => {
-    const migration = readFileSync(new URL('../../../lib/store/migrations/003_merge_statuses_function.sql', import.meta.url), 'utf8');
-    assert.ok(migration.includes(`WHERE ${precedenceKeySql('excluded')} > ${precedenceKeySql('s')};`), 'the ON CONFLICT condition is the rendered precedence');
-    const spaced = (sql: string) => sql.replace(/\s+/g, ' ');
-    assert.ok(spaced(migration).includes(spaced(`PERFORM ${pageLocksSql('accepted')};`)), 'the page locks are those of lockPages');
-  });
+  for (const migration of ['003_merge_statuses_function', '006_section_feedback']) {
+    test(`the status function of migration ${migration} uses this precedence and the store's page locks`, () => {
+      const text = readFileSync(new URL(`../../../lib/store/migrations/${migration}.sql`, import.meta.url), 'utf8');
+      assert.ok(text.includes(`WHERE ${precedenceKeySql('excluded')} > ${precedenceKeySql('s')};`), 'the ON CONFLICT condition is the rendered precedence');
+      const spaced = (sql: string) => sql.replace(/\s+/g, ' ');
+      assert.ok(spaced(text).includes(spaced(`PERFORM ${pageLocksSql('accepted')};`)), 'the page locks are those of lockPages');
+    });
+  }
 });
