@@ -8,7 +8,8 @@ import type { DryRunReport, RuleDryRun } from './dry-run.ts';
 import { formatFailure } from './explain-match.ts';
 import { RULE_NAME_PATTERN } from './schema.ts';
 import type { ResolvedRule } from './schema.ts';
-import { ajvIssues, formatPath, suggest } from './validate.ts';
+import { ajvIssues, formatPath } from './validate.ts';
+import { didYouMean } from '../suggest.ts';
 import type { Issue, RuleProblem } from './validate.ts';
 import { loadYamlWithPositions, YamlSyntaxError } from './yaml-positions.ts';
 import type { PositionMap, Position } from './yaml-positions.ts';
@@ -60,10 +61,6 @@ export interface RuleTestCase {
 const validateTestFile = compileSchema(RuleTestFileSchema, { verbose: true });
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const didYouMean = (word: string, candidates: Iterable<string>): string => {
-  const s = suggest(word, candidates);
-  return s === undefined ? '' : ` (did you mean "${s}"?)`;
-};
 
 /** Checks a test against the loaded rules: names, streams and steps it refers to exist; expectations fit together. */
 function semanticIssues(test: Static<typeof RuleTestSchema>, rules: ReadonlyMap<string, ResolvedRule>, streams: ReadonlySet<string>): Issue[] {

@@ -4,6 +4,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { compileMatcher, MatchPatternError } from './matcher.ts';
 import { compileSchema } from '../schema-validation.ts';
+import { didYouMean } from '../suggest.ts';
 import { RULE_NAME_PATTERN, RuleSchema, WHEN_KEY, normalizeRule, stepHandler } from './schema.ts';
 import type { ResolvedRule, Rule } from './schema.ts';
 import { compileTemplate, findTemplateStrings, TemplateSyntaxError } from './template.ts';
@@ -72,38 +73,6 @@ export function formatPath(path: YamlPath): string {
   }
   return out;
 }
-
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-/** The closest candidate within a few edits, for "did you mean" hints. */
-export function suggest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance && d <= limit) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-const didYouMean = (word: string, candidates: Iterable<string>): string => {
-  const s = suggest(word, candidates);
-  return s === undefined ? '' : ` (did you mean "${s}"?)`;
-};
 
 /** JSON pointer segments → path, with numbers for array indices (so they format as `[0]`). */
 function pointerToPath(data: unknown, pointer: string): (string | number)[] {

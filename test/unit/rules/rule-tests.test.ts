@@ -36,7 +36,7 @@ describe('parseRuleTests', () => {
     ['reports invalid YAML with its position', 'tests:\n  - name: [\n', ['t.yaml:3:1: invalid YAML: unexpected end of the stream within a flow collection']],
     ['reports a file that is not a mapping', '- a\n', ['t.yaml:1:1: must be a mapping with the key "tests" (a list of tests)']],
     ['reports a missing tests key', 'test: []\n', ['t.yaml:1:1: missing required key "tests"', 't.yaml:1:1: test: unknown key "test" (did you mean "tests"?)']],
-    ['reports an unknown key of a test at the key', 'tests:\n  - name: a\n    inptu: {}\n    expect: {matched: []}\n', ['t.yaml:3:5: tests[0].inptu: unknown key "inptu"']],
+    ['reports an unknown key of a test at the key', 'tests:\n  - name: a\n    inptu: {}\n    expect: {matched: []}\n', ['t.yaml:3:5: tests[0].inptu: unknown key "inptu" (did you mean "input"?)']],
     ['reports an unknown expectation', 'tests:\n  - name: a\n    input: {}\n    expect: {rules: revisions}\n', ['t.yaml:4:14: tests[0].expect.rules: unknown key "rules" (did you mean "rule"?)']],
     ['needs exactly one of input and input_file', 'tests:\n  - name: a\n    input: {}\n    input_file: x.ndjson\n    expect: {matched: []}\n', ['t.yaml:2:5: tests[0]: needs exactly one of input and input_file']],
     ['needs an outcome', 'tests:\n  - name: a\n    input: {}\n    expect: {}\n', ['t.yaml:4:13: tests[0].expect: must say what happens: rule, matched, dropped or unmatched']],
