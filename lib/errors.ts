@@ -122,11 +122,25 @@ export class UnclassifiedError extends TransientError {
   }
 }
 
-/** A configuration file or setting is wrong. The CLI prints `message` as one line and exits 2. */
+/**
+ * A configuration file or setting is wrong. The CLI prints each of `problems` as one line and exits 2: one problem
+ * for a ConfigError made directly, every problem found for one made by `ConfigError.all`.
+ */
 export class ConfigError extends Error {
-  constructor(readonly setting: string, readonly reason: string) {
-    super(setting ? `${setting}: ${reason}` : reason);
+  readonly problems: readonly string[];
+
+  constructor(readonly setting: string, readonly reason: string, problems?: readonly string[]) {
+    super(problems ? problems.join('\n') : setting ? `${setting}: ${reason}` : reason);
     this.name = 'ConfigError';
+    this.problems = problems ?? [this.message];
+  }
+
+  /** One error naming every problem of `errors` (in order, each once), so an operator fixes them in one go. */
+  static all(errors: readonly ConfigError[]): ConfigError {
+    if (errors.length === 1) return errors[0]!;
+    const problems = [...new Set(errors.flatMap((e) => e.problems))];
+    const first = errors[0];
+    return new ConfigError(first?.setting ?? '', first?.reason ?? 'invalid', problems);
   }
 }
 

@@ -2,6 +2,7 @@
 // into `setting.path: reason`. Config, rules and handler options all compile here, so they validate alike.
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
+import { didYouMean } from './suggest.ts';
 
 const instances = new Map<string, Ajv>();
 
@@ -46,7 +47,9 @@ export function describeError(error: ErrorObject): DescribedError {
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String((error.params as { additionalProperty: string }).additionalProperty);
-      return { path: join(key), reason: `unknown key "${key}"`, segments: [...baseSegments, key] };
+      // With Ajv's `verbose`, the object's schema is at hand and names the keys it knows.
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return { path: join(key), reason: `unknown key "${key}"${didYouMean(key, known)}`, segments: [...baseSegments, key] };
     }
     case 'required': {
       const key = String((error.params as { missingProperty: string }).missingProperty);
@@ -72,4 +75,28 @@ export function describeFirstError(errors: readonly ErrorObject[]): DescribedErr
     return { ...described, reason: `must be one of ${allowed.join(', ')}` };
   }
   return described;
+}
+
+/**
+ * Every error, one a problem: the alternatives of one anyOf/oneOf become one reason (`must be one of "a", "b"`,
+ * `must be string or number`), and a reason said twice at one path is said once.
+ */
+export function describeErrors(errors: readonly ErrorObject[]): DescribedError[] {
+  const unions = new Set(errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
+  const out = new Map<string, DescribedError>();
+  const add = (d: DescribedError) => {
+    const line = `${d.path}: ${d.reason}`;
+    if (!out.has(line)) out.set(line, d);
+  };
+  for (const e of errors) {
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
+    if (!unions.has(e.instancePath) || (e.keyword !== 'const' && e.keyword !== 'type')) {
+      add(describeError(e));
+      continue;
+    }
+    const alike = errors.filter((o) => o.instancePath === e.instancePath && o.keyword === e.keyword);
+    if (e.keyword === 'const') add(describeFirstError(errors.filter((o) => o.instancePath === e.instancePath)));
+    else add({ ...describeError(e), reason: `must be ${[...new Set(alike.map((o) => String((o.params as { type: string }).type)))].join(' or ')}` });
+  }
+  return out.size > 0 ? [...out.values()] : [describeFirstError(errors)];
 }

@@ -174,7 +174,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     if (err instanceof ConfigError) {
-      console.error(`imagematching-router: configuration error: ${err.message}`);
+      for (const problem of err.problems) console.error(`imagematching-router: configuration error: ${problem}`);
       return 2;
     }
     console.error(`imagematching-router: ${(err as Error).message ?? String(err)}`);

@@ -137,7 +137,7 @@ export async function queryCommand(opts: QueryCommandOptions, io: QueryCommandIo
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) {
-      io.err(`imagematching-router query: ${err.message}`);
+      for (const problem of err.problems) io.err(`imagematching-router query: ${problem}`);
       return 2;
     }
     io.err(`imagematching-router query: ${err instanceof QueryError ? '' : 'failed: '}${err instanceof QueryError ? err.message : describeDbError(err)}${db ? ` (${db.where})` : ''}`);

@@ -265,7 +265,7 @@ export async function testCommand(
       return 2;
     }
     if (err instanceof ConfigError) {
-      io.err(`imagematching-router: configuration error: ${err.message}`);
+      for (const problem of err.problems) io.err(`imagematching-router: configuration error: ${problem}`);
       return 2;
     }
     throw err;

@@ -50,14 +50,25 @@ function findClosingBrace(text: string, from: number): number {
   return -1;
 }
 
-/** Interpolate every string inside a parsed YAML tree; returns a new tree. */
-export function interpolateTree(value: unknown, env: Environment, path = ''): unknown {
-  if (typeof value === 'string') return interpolateString(value, env, path);
-  if (Array.isArray(value)) return value.map((item, i) => interpolateTree(item, env, `${path}[${i}]`));
+/**
+ * Interpolate every string inside a parsed YAML tree; returns a new tree. With `problems`, a string that cannot be
+ * interpolated is kept as written and its error collected there (so every one is reported), instead of thrown.
+ */
+export function interpolateTree(value: unknown, env: Environment, path = '', problems?: ConfigError[]): unknown {
+  if (typeof value === 'string') {
+    try {
+      return interpolateString(value, env, path);
+    } catch (err) {
+      if (!problems || !(err instanceof ConfigError)) throw err;
+      problems.push(err);
+      return value;
+    }
+  }
+  if (Array.isArray(value)) return value.map((item, i) => interpolateTree(item, env, `${path}[${i}]`, problems));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      out[key] = interpolateTree(item, env, path ? `${path}.${key}` : key);
+      out[key] = interpolateTree(item, env, path ? `${path}.${key}` : key, problems);
     }
     return out;
   }

@@ -1,5 +1,5 @@
 // Loads the router configuration: YAML file → environment interpolation → defaults → schema validation.
-// Any problem becomes a ConfigError whose message is one line naming the setting.
+// Every problem found becomes one line of a single ConfigError (`setting: reason`), so all are reported at once.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
@@ -7,9 +7,10 @@ import { Value } from '@sinclair/typebox/value';
 import { ConfigError } from '../errors.ts';
 import { interpolateTree, type Environment } from './interpolate.ts';
 import { ConfigSchema, type RouterConfig } from './schema.ts';
-import { compileSchema, describeFirstError } from '../schema-validation.ts';
+import { compileSchema, describeErrors } from '../schema-validation.ts';
 
-const validateConfig = compileSchema(ConfigSchema, { coerceTypes: true });
+// `verbose` keeps each error's schema, so an unknown key comes with the keys that are known.
+const validateConfig = compileSchema(ConfigSchema, { coerceTypes: true, verbose: true });
 
 export interface LoadedConfig {
   config: RouterConfig;
@@ -46,18 +47,22 @@ export function parseConfig(text: string, env: Environment, source = 'config'): 
   }
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('', `${source}: must be a YAML mapping`);
-  const interpolated = interpolateTree(raw, env);
-  const withDefaults = Value.Default(ConfigSchema, interpolated) as unknown;
-  if (!validateConfig(withDefaults)) {
-    const { path, reason } = describeFirstError(validateConfig.errors ?? []);
-    throw new ConfigError(path, reason);
+  // Every problem is collected and reported together, so a broken file is fixed in one round.
+  const problems: ConfigError[] = [];
+  const interpolated = interpolateTree(raw, env, '', problems);
+  const config = Value.Default(ConfigSchema, interpolated) as RouterConfig;
+  if (!validateConfig(config)) {
+    // A string left uninterpolated is already reported; its schema errors would only repeat it.
+    const unset = new Set(problems.map((p) => p.setting));
+    for (const { path, reason } of describeErrors(validateConfig.errors ?? [])) if (!unset.has(path)) problems.push(new ConfigError(path, reason));
   }
-  const config = withDefaults as RouterConfig;
-  checkReservedKafkaSettings(config);
-  if (config.source.type === 'kafka' && !config.kafka.brokers) throw new ConfigError('kafka.brokers', 'required setting is missing');
-  if (config.source.type === 'file' && config.source.file.paths.length === 0) {
-    throw new ConfigError('source.file.paths', 'required with source.type file');
+  // The checks a schema cannot say; they read the tree warily, as it may be the invalid one just reported.
+  checkReservedKafkaSettings(config, problems);
+  if (config.source?.type === 'kafka' && config.kafka?.brokers === '') problems.push(new ConfigError('kafka.brokers', 'required setting is missing'));
+  if (config.source?.type === 'file' && config.source.file?.paths?.length === 0) {
+    problems.push(new ConfigError('source.file.paths', 'required with source.type file'));
   }
+  if (problems.length > 0) throw ConfigError.all(problems);
   return config;
 }
 
@@ -65,11 +70,12 @@ export function parseConfig(text: string, env: Environment, source = 'config'): 
 const RESERVED_CONSUMER = ['enable.auto.commit', 'enable.auto.offset.store', 'group.id', 'rebalance_cb', 'offset_commit_cb'];
 const RESERVED_PRODUCER = ['dr_cb', 'dr_msg_cb'];
 
-function checkReservedKafkaSettings(config: RouterConfig): void {
-  for (const key of RESERVED_CONSUMER) {
-    if (key in config.kafka.consumer) throw new ConfigError(`kafka.consumer."${key}"`, 'is set by the router and cannot be overridden');
-  }
-  for (const key of RESERVED_PRODUCER) {
-    if (key in config.kafka.producer) throw new ConfigError(`kafka.producer."${key}"`, 'is set by the router and cannot be overridden');
-  }
+function checkReservedKafkaSettings(config: RouterConfig, problems: ConfigError[]): void {
+  const reserved = (section: 'consumer' | 'producer', keys: readonly string[]) => {
+    const settings: unknown = config.kafka?.[section];
+    if (settings === null || typeof settings !== 'object') return;
+    for (const key of keys) if (key in settings) problems.push(new ConfigError(`kafka.${section}."${key}"`, 'is set by the router and cannot be overridden'));
+  };
+  reserved('consumer', RESERVED_CONSUMER);
+  reserved('producer', RESERVED_PRODUCER);
 }

@@ -51,6 +51,21 @@ describe('the command line', () => {
     assert.equal(r.stderr.trim(), 'imagematching-router: configuration error: database.pool_size: must be integer');
   });
 
+  test('a configuration wrong in several places exits 2 naming every problem, one line each', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imr-config-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'kafak: {}\nkafka: {brokers: "127.0.0.1:9092"}\ndatabase: {url: "postgres://x", pool_size: many}\nlog: {levle: info}\n');
+    for (const command of ['check-config', 'run']) {
+      const r = cli([command, '--config', file]);
+      assert.equal(r.code, 2, command);
+      assert.deepEqual(r.stderr.trim().split('\n').sort(), [
+        'imagematching-router: configuration error: database.pool_size: must be integer',
+        'imagematching-router: configuration error: kafak: unknown key "kafak" (did you mean "kafka"?)',
+        'imagematching-router: configuration error: log.levle: unknown key "levle" (did you mean "level"?)',
+      ], command);
+    }
+  });
+
   test('a missing configuration file exits 2', () => {
     const r = cli(['run', '--config', '/nonexistent/config.yaml']);
     assert.equal(r.code, 2);

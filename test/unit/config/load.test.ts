@@ -97,14 +97,46 @@ describe('configuration validation', () => {
     assert.equal(config.database.pool_size, 25);
   });
 
-  test('reports an unknown key with its path', () => {
+  test('reports an unknown key with its path and the known key it is closest to', () => {
     const err = configError(() => parseConfig(`${minimal}  pool_sise: 3\n`, { DATABASE_URL: 'postgres://x' }));
-    assert.equal(err.message, 'database.pool_sise: unknown key "pool_sise"');
+    assert.equal(err.message, 'database.pool_sise: unknown key "pool_sise" (did you mean "pool_size"?)');
   });
 
-  test('reports an unknown top-level section', () => {
+  test('reports an unknown top-level section, two swapped letters being one edit from the known one', () => {
     const err = configError(() => parseConfig(`${minimal}kafak: {}\n`, { DATABASE_URL: 'postgres://x' }));
-    assert.equal(err.message, 'kafak: unknown key "kafak"');
+    assert.equal(err.message, 'kafak: unknown key "kafak" (did you mean "kafka"?)');
+  });
+
+  test('an unknown key far from every known one gets no suggestion', () => {
+    const err = configError(() => parseConfig(`${minimal}  sharding: 3\n`, { DATABASE_URL: 'postgres://x' }));
+    assert.equal(err.message, 'database.sharding: unknown key "sharding"');
+  });
+
+  test('reports every problem at once, one line each', () => {
+    const text = [
+      'kafak: {}',
+      'kafka: {brokers: "b:1", consumer: {"group.id": mine, "fetch.min.bytes": {}}}',
+      'database: {url: "${NOPE}", pool_size: many}',
+      'log: {level: loud}',
+      'source: {file: {pathz: []}}',
+      '',
+    ].join('\n');
+    const err = configError(() => parseConfig(text, {}));
+    assert.deepEqual([...err.problems].sort(), [
+      'database.pool_size: must be integer',
+      'database.url: environment variable NOPE is not set',
+      'kafak: unknown key "kafak" (did you mean "kafka"?)',
+      'kafka.consumer."group.id": is set by the router and cannot be overridden',
+      'kafka.consumer.fetch.min.bytes: must be string or number or boolean',
+      'log.level: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"',
+      'source.file.pathz: unknown key "pathz" (did you mean "paths"?)',
+    ]);
+    assert.equal(err.message, err.problems.join('\n'));
+  });
+
+  test('a single problem is the whole message', () => {
+    const err = configError(() => parseConfig('kafka: {}\ndatabase: {url: "postgres://x"}\n', {}));
+    assert.deepEqual(err.problems, ['kafka.brokers: required setting is missing']);
   });
 
   test('reports a value outside the allowed set', () => {
