@@ -13,6 +13,7 @@ import { queryCommand } from './query-command.ts';
 import { handlers } from '../handlers/registry.ts';
 import { extractImagesCommand } from './extract-images-command.ts';
 import { runCommand } from './run-command.ts';
+import { checkInputPaths } from './input-paths.ts';
 import { redriveCommand } from './redrive-command.ts';
 import { importSuggestionsCommand } from './import-suggestions-command.ts';
 import { RuleLoadError } from '../app/router.ts';
@@ -133,6 +134,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .action((opts: { config: string }) => {
       const { config, file } = loadConfigFile(opts.config);
+      checkInputPaths(config);
       const { rules, problems } = loadRules(config.rules.paths, handlers);
       for (const problem of problems) console.log(formatProblem(problem));
       if (problems.length > 0) {

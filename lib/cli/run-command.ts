@@ -6,9 +6,12 @@ import { Router } from '../app/router.ts';
 import { createMetrics, PrometheusObserver } from '../metrics/index.ts';
 import { attachAdmin, type AttachedAdmin } from '../admin/attach.ts';
 import { applyHeapGrowth } from './heap-growth.ts';
+import { checkInputPaths } from './input-paths.ts';
 
 export async function runCommand(opts: { config: string }): Promise<number> {
   const { config } = loadConfigFile(opts.config);
+  // Offline checks of the config (input paths exist), before any side effect: a ConfigError exits 2.
+  checkInputPaths(config);
   const log = createLogger(config.log.level as Parameters<typeof createLogger>[0]);
   log.info({ heapGrowth: applyHeapGrowth(config.memory.heap_growth_percent) }, 'memory settings');
   const metrics = createMetrics();

@@ -33,12 +33,15 @@ export function fileTopicName(path: string): string {
   return basename(path, extname(path)).replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
+/** The files of an input folder that are read as events. */
+export const EVENT_FILE = /\.(ndjson|jsonl|json)$/;
+
 export function listInputFiles(inputs: readonly string[]): string[] {
   const files: string[] = [];
   for (const input of inputs) {
     if (!existsSync(input)) throw new Error(`input ${input} does not exist`);
     if (statSync(input).isDirectory()) {
-      for (const f of readdirSync(input).sort()) if (/\.(ndjson|jsonl|json)$/.test(f)) files.push(join(input, f));
+      for (const f of readdirSync(input).sort()) if (EVENT_FILE.test(f)) files.push(join(input, f));
     } else {
       files.push(input);
     }

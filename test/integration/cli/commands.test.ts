@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../../helpers/router-harness.ts';
@@ -64,6 +64,27 @@ describe('the command line', () => {
         'imagematching-router: configuration error: log.levle: unknown key "levle" (did you mean "level"?)',
       ], command);
     }
+  });
+
+  test('file-source inputs that do not exist, or a folder without events, exit 2 naming each before anything starts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imr-inputs-'));
+    mkdirSync(join(dir, 'empty'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(
+      file,
+      `source: {type: file, state_dir: state, file: {paths: [missing.ndjson, empty]}}\ndatabase: {embedded_path: pgdata}\nrules: {paths: [${JSON.stringify(join(REPO, 'rules'))}]}\n`,
+    );
+    for (const command of ['check-config', 'run']) {
+      const r = cli([command, '--config', file]);
+      assert.equal(r.code, 2, `${command}: ${r.stderr}`);
+      assert.deepEqual(r.stderr.trim().split('\n'), [
+        `imagematching-router: configuration error: source.file.paths[0]: ${join(dir, 'missing.ndjson')} does not exist`,
+        `imagematching-router: configuration error: source.file.paths[1]: folder ${join(dir, 'empty')} has no event file (*.ndjson, *.jsonl, *.json)`,
+      ], command);
+    }
+    // Refused before any side effect: no embedded database, no state folder.
+    assert.equal(existsSync(join(dir, 'pgdata')), false);
+    assert.equal(existsSync(join(dir, 'state')), false);
   });
 
   test('a missing configuration file exits 2', () => {
