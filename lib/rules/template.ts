@@ -371,3 +371,14 @@ export function findTemplateStrings(value: unknown, path: (string | number)[] = 
   }
   return [];
 }
+
+/** A path a template reads: `{{match.meta.domain.lang}}` is root `match`, segments `meta`, `domain`, `lang`. */
+export interface TemplateReference {
+  readonly root: TemplateRoot;
+  readonly segments: readonly string[];
+}
+
+/** The paths a template reads, in order, for checks that need no event (captures the rule never makes). Throws TemplateSyntaxError. */
+export function templateReferences(source: string): TemplateReference[] {
+  return parse(source).flatMap((p) => (typeof p === 'string' ? [] : [{ root: p.root, segments: p.segments }]));
+}

@@ -5,6 +5,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { compileMatcher, MatchPatternError } from './matcher.ts';
 import { compileSchema } from '../schema-validation.ts';
 import { didYouMean } from '../suggest.ts';
+import { captureProblems } from './captures.ts';
 import { RULE_NAME_PATTERN, RuleSchema, WHEN_KEY, normalizeRule, stepHandler } from './schema.ts';
 import type { ResolvedRule, Rule } from './schema.ts';
 import { compileTemplate, findTemplateStrings, TemplateSyntaxError } from './template.ts';
@@ -253,6 +254,8 @@ function checkRule(raw: unknown, handlers: HandlerSchemas): { issues: Issue[]; r
 
   // Steps: handler names and options (even when other parts of the rule are broken).
   const defaulted: unknown[] = [];
+  /** Every template of the rule, for the check of the captures they read. */
+  const templates: { path: (string | number)[]; source: string }[] = [];
   if (Array.isArray(raw.steps)) {
     raw.steps.forEach((step, i) => {
       if (!isPlainObject(step)) return; // reported by the schema
@@ -275,6 +278,7 @@ function checkRule(raw: unknown, handlers: HandlerSchemas): { issues: Issue[]; r
         for (const issue of ajvIssues(options, validate.errors, 'option')) issues.push({ ...issue, path: [...stepPath, ...issue.path] });
       }
       defaulted[i] = copy;
+      for (const t of findTemplateStrings(options)) templates.push({ path: [...stepPath, ...t.path], source: t.source });
       for (const t of findTemplateStrings(options)) {
         try {
           compileTemplate(t.source);
@@ -293,6 +297,8 @@ function checkRule(raw: unknown, handlers: HandlerSchemas): { issues: Issue[]; r
   if (matchOk && notOk) {
     try {
       compileMatcher(raw.match, raw.match_not);
+      if (typeof raw.key === 'string') templates.push({ path: ['key'], source: raw.key });
+      for (const p of captureProblems(raw.match, templates)) issues.push({ ...p, at: 'value' });
     } catch (err) {
       if (!(err instanceof MatchPatternError)) throw err;
       for (const p of err.problems) issues.push({ path: p.path, at: 'value', reason: p.reason });

@@ -2,7 +2,7 @@
 // Table-driven; each case name reads as a sentence.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileTemplate, compileTemplateTree, TemplateSyntaxError } from '../../../lib/rules/template.ts';
+import { compileTemplate, compileTemplateTree, templateReferences, TemplateSyntaxError } from '../../../lib/rules/template.ts';
 import type { TemplateContext } from '../../../lib/rules/template.ts';
 
 const ctx: TemplateContext = {
@@ -132,6 +132,20 @@ describe('compileTemplate metadata', () => {
   test('lists the roots a template reads', () => {
     assert.deepEqual([...compileTemplate('{{message.a}}{{match.b}}{{message.c}}').roots], ['message', 'match']);
   });
+});
+
+describe('templateReferences', () => {
+  const cases: Array<[string, Array<[string, string[]]>]> = [
+    ['no template', []],
+    ['{{rule}}', [['rule', []]]],
+    ["a {{match.meta.domain.lang | upper}} b {{ message['odd key'][0] | default('x') }}", [['match', ['meta', 'domain', 'lang']], ['message', ['odd key', '0']]]],
+  ];
+  for (const [source, expected] of cases) {
+    test(`lists the paths ${JSON.stringify(source)} reads`, () => {
+      assert.deepEqual(templateReferences(source).map((r) => [r.root, [...r.segments]]), expected);
+    });
+  }
+  test('throws on a malformed template', () => assert.throws(() => templateReferences('{{nope}}'), TemplateSyntaxError));
 });
 
 describe('compileTemplateTree', () => {

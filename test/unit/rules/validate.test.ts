@@ -148,6 +148,32 @@ describe('validateRuleSources reports inline problems', () => {
         'inline.yaml:4:107: r.consumer["queued.max.messages.kbytes"]: must be >= 64',
       ],
     ],
+    [
+      'a template reading a capture group the regex does not define, with the groups it does',
+      "rules:\n  - name: r\n    topics: [t]\n    match: {comment: '/^(?<field>[a-z]+): (.*)$/'}\n    steps: [log: {message: '{{match.comment.fiel}} {{match.comment.field}} {{match.comment.2}} {{match.comment.3}}'}]\n",
+      [
+        'inline.yaml:5:28: r.steps[0].log.message: template reads match.comment.fiel, but the regex at match.comment has no group "fiel" (its groups: 0, 1, 2, field) (did you mean "field"?)',
+        'inline.yaml:5:28: r.steps[0].log.message: template reads match.comment.3, but the regex at match.comment has no group "3" (its groups: 0, 1, 2, field)',
+      ],
+    ],
+    [
+      'a template reading captures of a field whose pattern is no regex, or of a field match does not name',
+      "rules:\n  - name: r\n    topics: [t]\n    match: {page_namespace: 0, meta: {domain: '/^(?<lang>[a-z]+)\\./'}}\n    key: '{{match.page_namespace}}'\n    steps: [log: {message: '{{match.meta.domian.lang}}'}]\n",
+      [
+        'inline.yaml:5:10: r.key: template reads match.page_namespace, but match captures nothing at match.page_namespace (only regex patterns capture; it captures match.meta)',
+        'inline.yaml:6:28: r.steps[0].log.message: template reads match.meta.domian.lang, but match captures nothing at match.meta.domian (only regex patterns capture; it captures match.meta.domain) (did you mean "domain"?)',
+      ],
+    ],
+    [
+      'a template reading a capture of a rule whose match has no regex',
+      "rules:\n  - name: r\n    topics: [t]\n    steps: [log: {message: '{{match.x}}'}]\n",
+      ["inline.yaml:4:28: r.steps[0].log.message: template reads match.x, but match captures nothing at match.x (only regex patterns capture; the rule's match has none)"],
+    ],
+    [
+      'nothing when every capture read is made by some alternative of a match list, or of a list of patterns',
+      "rules:\n  - name: r\n    topics: [t]\n    match:\n      - {a: ['/(?<x>1)/', '/(?<y>2)/']}\n      - {b: {c: '/(?<z>3)/'}}\n    steps: [log: {message: '{{match.a.x}} {{match.a.y}} {{match.a.0}} {{match.b.c.z}} {{match.b}} {{match}} {{match.a.x.length}}'}]\n",
+      [],
+    ],
     ['an unknown key with an unusual name', 'rules:\n  - name: r\n    topics: [t]\n    "odd key": 1\n    steps: [log: {}]\n', ['inline.yaml:4:5: r["odd key"]: unknown key "odd key"']],
   ];
   for (const [name, text, expected] of cases) {
