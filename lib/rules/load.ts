@@ -7,6 +7,7 @@ import type { HandlerSchemas, LoadResult, RuleProblem, RuleSource } from './vali
 
 export { formatProblem } from './validate.ts';
 export type { HandlerSchema, HandlerSchemas, LoadResult, RuleProblem } from './validate.ts';
+export { disallowedHosts, type HttpHost } from './http-target.ts';
 
 const RULE_FILE = /\.ya?ml$/i;
 
@@ -53,5 +54,5 @@ export function loadRules(paths: readonly string[], handlers: HandlerSchemas): L
     }
   }
   const result = validateRuleSources(sources, handlers);
-  return { rules: result.rules, problems: [...problems, ...result.problems] };
+  return { rules: result.rules, problems: [...problems, ...result.problems], hosts: result.hosts };
 }

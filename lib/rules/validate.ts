@@ -6,6 +6,7 @@ import { compileMatcher, MatchPatternError } from './matcher.ts';
 import { compileSchema } from '../schema-validation.ts';
 import { didYouMean } from '../suggest.ts';
 import { captureProblems } from './captures.ts';
+import { httpUris, uriTarget, type HttpHost } from './http-target.ts';
 import { RULE_NAME_PATTERN, RuleSchema, WHEN_KEY, normalizeRule, stepHandler } from './schema.ts';
 import type { ResolvedRule, Rule } from './schema.ts';
 import { compileTemplate, findTemplateStrings, TemplateSyntaxError } from './template.ts';
@@ -36,6 +37,8 @@ export interface LoadResult {
   /** Rules without any problem, in file order. Disabled rules are included (`enabled: false`). */
   rules: ResolvedRule[];
   problems: RuleProblem[];
+  /** The hosts the http steps of `rules` call where no template is in the host, for the check against the config. */
+  hosts: HttpHost[];
 }
 
 /** One line: `file:line:column: path: reason` (`file:line:column: reason` when the path is empty). */
@@ -247,9 +250,16 @@ function whenIssues(when: unknown, path: (string | number)[]): Issue[] {
 }
 
 /** Checks one rule; returns its issues and, when there are none, the resolved rule. */
-function checkRule(raw: unknown, handlers: HandlerSchemas): { issues: Issue[]; resolved?: (positions: ResolvedRule['source']) => ResolvedRule } {
+interface CheckedRule {
+  issues: Issue[];
+  resolved?: (positions: ResolvedRule['source']) => ResolvedRule;
+  /** The written-out hosts of its http steps, at their URIs. */
+  hosts: { path: (string | number)[]; host: string }[];
+}
+
+function checkRule(raw: unknown, handlers: HandlerSchemas): CheckedRule {
   const issues: Issue[] = [];
-  if (!isPlainObject(raw)) return { issues: [{ path: [], at: 'value', reason: 'a rule must be a mapping' }] };
+  if (!isPlainObject(raw)) return { issues: [{ path: [], at: 'value', reason: 'a rule must be a mapping' }], hosts: [] };
   if (!validateRuleShape(raw)) issues.push(...ajvIssues(raw, validateRuleShape.errors, 'key'));
 
   // Steps: handler names and options (even when other parts of the rule are broken).
@@ -327,9 +337,18 @@ function checkRule(raw: unknown, handlers: HandlerSchemas): { issues: Issue[]; r
     if (retry.max_delay_ms < base) issues.push({ path: ['retry', 'max_delay_ms'], at: 'value', reason: `must be >= delay_ms (${base})` });
   }
 
-  if (issues.length > 0) return { issues };
+  // http steps: a constant URI that can never be called (ftp://, not a URI) fails every event.
+  const hosts: CheckedRule['hosts'] = [];
+  for (const { path, uri } of httpUris(raw.steps)) {
+    const target = uriTarget(uri);
+    if (target.problem !== undefined) issues.push({ path, at: 'value', reason: target.problem });
+    else if (target.host !== undefined) hosts.push({ path, host: target.host });
+  }
+
+  if (issues.length > 0) return { issues, hosts };
   return {
     issues,
+    hosts,
     resolved: (source) => {
       const rule = normalizeRule(raw as Rule, source);
       rule.steps.forEach((s, i) => {
@@ -342,7 +361,7 @@ function checkRule(raw: unknown, handlers: HandlerSchemas): { issues: Issue[]; r
 
 interface FileResult {
   /** Every rule with a valid name (for the duplicate check); `rule` is set when it had no problem. */
-  rules: { name: string; namePosition: { line: number; column: number }; rule?: ResolvedRule }[];
+  rules: { name: string; namePosition: { line: number; column: number }; rule?: ResolvedRule; hosts: HttpHost[] }[];
   problems: RuleProblem[];
 }
 
@@ -388,11 +407,18 @@ function validateFile(source: RuleSource, handlers: HandlerSchemas): FileResult 
     const name = isPlainObject(raw) ? raw.name : undefined;
     const validName = typeof name === 'string' && namePattern.test(name);
     const label = validName ? name : `rules[${i}]`;
-    const { issues, resolved } = checkRule(raw, handlers);
+    const { issues, resolved, hosts } = checkRule(raw, handlers);
     for (const issue of issues) ctx.problems.push(problemAt(ctx, label, base, issue));
     if (!validName) return;
     const at = ctx.positions.nearest(base);
-    const entry: FileResult['rules'][number] = { name, namePosition: ctx.positions.nearest([...base, 'name']) };
+    const entry: FileResult['rules'][number] = {
+      name,
+      namePosition: ctx.positions.nearest([...base, 'name']),
+      hosts: hosts.map(({ path, host }) => {
+        const { file: f, line, column, path: where } = problemAt(ctx, label, base, { path, at: 'value', reason: '' });
+        return { rule: name, host, file: f, line, column, path: where };
+      }),
+    };
     if (resolved) entry.rule = resolved({ file, line: at.line, column: at.column });
     rules.push(entry);
   });
@@ -401,17 +427,20 @@ function validateFile(source: RuleSource, handlers: HandlerSchemas): FileResult 
 
 /**
  * Validates rule files and resolves their rules. Collects every problem: YAML syntax, schema violations,
- * unknown handlers, handler option errors, bad regexes, bad templates, duplicate names (across files,
- * reported at the second definition). Problems are ordered by file (as given), then line and column.
+ * unknown handlers, handler option errors, bad regexes, bad templates, templates reading captures `match` never
+ * makes, http URIs that can never be called, duplicate names (across files, reported at the second definition).
+ * Problems are ordered by file (as given), then line and column. The hosts of http steps are returned for the
+ * config's check (disallowedHosts): only the config knows which are allowed.
  */
 export function validateRuleSources(sources: readonly RuleSource[], handlers: HandlerSchemas): LoadResult {
   const rules: ResolvedRule[] = [];
   const problems: RuleProblem[] = [];
+  const hosts: HttpHost[] = [];
   const names = new Map<string, { file: string; line: number; column: number }>();
   for (const source of sources) {
     const result = validateFile(source, handlers);
     const fileProblems = [...result.problems];
-    for (const { name, namePosition, rule } of result.rules) {
+    for (const { name, namePosition, rule, hosts: ruleHosts } of result.rules) {
       const first = names.get(name);
       if (first) {
         fileProblems.push({
@@ -424,7 +453,9 @@ export function validateRuleSources(sources: readonly RuleSource[], handlers: Ha
         continue;
       }
       names.set(name, { file: source.file, ...namePosition });
-      if (rule) rules.push(rule);
+      if (!rule) continue;
+      rules.push(rule);
+      hosts.push(...ruleHosts);
     }
     fileProblems.sort((a, b) => a.line - b.line || a.column - b.column);
     const seen = new Set<string>();
@@ -435,5 +466,5 @@ export function validateRuleSources(sources: readonly RuleSource[], handlers: Ha
       problems.push(p);
     }
   }
-  return { rules, problems };
+  return { rules, problems, hosts };
 }

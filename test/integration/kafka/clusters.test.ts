@@ -66,11 +66,11 @@ describe('Kafka clusters', () => {
     retry: {in_process: 0, limit: 0}
     steps:
       - produce: {cluster: jumbo, topic: ${output}, value: {n: '{{message.n}}'}}
-      - http: {uri: 'ftp://127.0.0.1/never'}
+      - http: {uri: '{{message.target}}'} # the event names an ftp:// URI: a permanent failure (a constant one is refused at start)
 `,
     );
     router = await Router.start(loadConfigFile(config).config, { log: silentLogger });
-    await withProducer((p) => p.produce({ topic: input, value: JSON.stringify({ n: 7 }) }));
+    await withProducer((p) => p.produce({ topic: input, value: JSON.stringify({ n: 7, target: 'ftp://127.0.0.1/never' }) }));
     const [derived] = await readTopic(output, 1);
     assert.deepEqual(JSON.parse(derived!.value!.toString()), { n: 7 });
     const [letter] = await readTopic(`${service}.error`, 1);

@@ -124,8 +124,8 @@ describe('validateRuleSources reports inline problems', () => {
     ['a canary opt-in that is not a boolean', 'rules:\n  - name: r\n    topics: [t]\n    canary: yes please\n    steps: [log: {}]\n', ['inline.yaml:4:13: r.canary: must be boolean']],
     [
       'an options value of the wrong union branch at the branch error',
-      "rules:\n  - name: r\n    topics: [t]\n    steps:\n      - http: {method: GET, uri: x, body: {a: 1}, timeout_ms: 0}\n      - http: {method: GET, uri: x, body: 5}\n",
-      ['inline.yaml:5:63: r.steps[0].http.timeout_ms: must be >= 1', 'inline.yaml:6:43: r.steps[1].http.body: must be string or object'],
+      "rules:\n  - name: r\n    topics: [t]\n    steps:\n      - http: {method: GET, uri: http://x, body: {a: 1}, timeout_ms: 0}\n      - http: {method: GET, uri: http://x, body: 5}\n",
+      ['inline.yaml:5:70: r.steps[0].http.timeout_ms: must be >= 1', 'inline.yaml:6:50: r.steps[1].http.body: must be string or object'],
     ],
     ['options that are not a mapping', 'rules:\n  - name: r\n    topics: [t]\n    steps: [log: text]\n', ['inline.yaml:4:18: r.steps[0].log: must be object']],
     ['a bad key template', "rules:\n  - name: r\n    topics: [t]\n    key: '{{}}'\n    steps: [log: {}]\n", ['inline.yaml:4:10: r.key: invalid template: empty expression at column 1']],
@@ -172,6 +172,20 @@ describe('validateRuleSources reports inline problems', () => {
     [
       'nothing when every capture read is made by some alternative of a match list, or of a list of patterns',
       "rules:\n  - name: r\n    topics: [t]\n    match:\n      - {a: ['/(?<x>1)/', '/(?<y>2)/']}\n      - {b: {c: '/(?<z>3)/'}}\n    steps: [log: {message: '{{match.a.x}} {{match.a.y}} {{match.a.0}} {{match.b.c.z}} {{match.b}} {{match}} {{match.a.x.length}}'}]\n",
+      [],
+    ],
+    [
+      'http steps whose written URI can never be called: a scheme other than http or https, or no URI at all',
+      "rules:\n  - name: r\n    topics: [t]\n    steps:\n      - http: {method: GET, uri: 'ftp://files.example.org/x'}\n      - http: {method: GET, uri: 'FTP://{{message.host}}/x'}\n      - http: {method: GET, uri: 'example.org/{{message.x}}'}\n      - http: {method: GET, uri: 'not a uri'}\n",
+      [
+        'inline.yaml:5:34: r.steps[0].http.uri: scheme "ftp:" is not supported: the http step calls http:// and https:// URIs only',
+        'inline.yaml:6:34: r.steps[1].http.uri: scheme "ftp:" is not supported: the http step calls http:// and https:// URIs only',
+        'inline.yaml:8:34: r.steps[3].http.uri: "not a uri" is not an absolute URI',
+      ],
+    ],
+    [
+      'nothing for http URIs whose scheme is http or https, or comes from a template',
+      "rules:\n  - name: r\n    topics: [t]\n    steps:\n      - http: {method: GET, uri: 'HTTPS://a.example.org/'}\n      - http: {method: GET, uri: 'http://{{message.host}}/'}\n      - http: {method: GET, uri: '{{message.target}}'}\n",
       [],
     ],
     ['an unknown key with an unusual name', 'rules:\n  - name: r\n    topics: [t]\n    "odd key": 1\n    steps: [log: {}]\n', ['inline.yaml:4:5: r["odd key"]: unknown key "odd key"']],
