@@ -3,7 +3,8 @@
 // through its HandlerEnvironment, and each rule gets its consumer group. `stop` closes it all, in reverse.
 import type { Logger } from '../log.ts';
 import type { RouterConfig } from '../config/schema.ts';
-import { loadRules, formatProblem } from '../rules/load.ts';
+import { loadRules, formatProblem, disallowedHosts, type HttpHost } from '../rules/load.ts';
+import { ConfigError } from '../errors.ts';
 import { compileRule } from '../rules/compile.ts';
 import type { ResolvedRule } from '../rules/schema.ts';
 import { handlers as defaultHandlers, type AnyHandler } from '../handlers/registry.ts';
@@ -40,15 +41,26 @@ export interface RouterOptions {
 
 /** The enabled rules of the config, or a RuleLoadError naming every problem (files, lines, unknown clusters). */
 export function loadEnabledRules(config: RouterConfig, registry: ReadonlyMap<string, AnyHandler>, log?: Logger): ResolvedRule[] {
-  const { rules, problems } = loadRules(config.rules.paths, registry);
+  const { rules, problems, hosts } = loadRules(config.rules.paths, registry);
   if (problems.length > 0) throw new RuleLoadError(problems.map(formatProblem));
   const enabled = rules.filter((r) => r.enabled);
+  checkAllowedHosts(config, enabled, hosts);
   if (config.source.type === 'kafka') {
     const unknown = unknownClusters(config, enabled);
     if (unknown.length > 0) throw new RuleLoadError(unknown);
   }
   if (enabled.length === 0) log?.warn({ paths: config.rules.paths }, 'no enabled rules: the router will consume nothing');
   return enabled;
+}
+
+/**
+ * The written-out hosts of the enabled rules' http steps must be in `http.allowed_hosts`, or every event would be
+ * dead-lettered: a ConfigError (exit 2) naming each at its URI. Templated hosts are checked per request only.
+ */
+export function checkAllowedHosts(config: RouterConfig, enabled: readonly ResolvedRule[], hosts: readonly HttpHost[]): void {
+  const names = new Set(enabled.map((r) => r.name));
+  const outside = disallowedHosts(hosts.filter((h) => names.has(h.rule)), config.http.allowed_hosts);
+  if (outside.length > 0) throw ConfigError.all(outside.map((p) => new ConfigError('', formatProblem(p))));
 }
 
 /** What a reload did: the rule set it swapped in, or why it kept the running one. */
@@ -189,7 +201,7 @@ export class Router {
     try {
       next = loadEnabledRules(this.config, this.registry);
     } catch (err) {
-      const problems = err instanceof RuleLoadError ? err.problems : [(err as Error).message];
+      const problems = err instanceof RuleLoadError || err instanceof ConfigError ? [...err.problems] : [(err as Error).message];
       this.log.error({ problems }, 'rules reload refused: the running rules stay');
       return { outcome: 'failed', problems };
     }

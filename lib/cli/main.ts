@@ -16,7 +16,7 @@ import { runCommand } from './run-command.ts';
 import { checkInputPaths } from './input-paths.ts';
 import { redriveCommand } from './redrive-command.ts';
 import { importSuggestionsCommand } from './import-suggestions-command.ts';
-import { RuleLoadError } from '../app/router.ts';
+import { RuleLoadError, checkAllowedHosts } from '../app/router.ts';
 import { demoCommand } from '../demo/run-demo.ts';
 
 const DEFAULT_CONFIG = process.env.IMAGEMATCHING_ROUTER_CONFIG ?? 'config.yaml';
@@ -135,12 +135,13 @@ export function buildProgram(): Command {
     .action((opts: { config: string }) => {
       const { config, file } = loadConfigFile(opts.config);
       checkInputPaths(config);
-      const { rules, problems } = loadRules(config.rules.paths, handlers);
+      const { rules, problems, hosts } = loadRules(config.rules.paths, handlers);
       for (const problem of problems) console.log(formatProblem(problem));
       if (problems.length > 0) {
         process.exitCode = 1;
         return;
       }
+      checkAllowedHosts(config, rules.filter((r) => r.enabled), hosts);
       console.log(`ok: ${file} is valid; ${rules.length} rule(s) from ${config.rules.paths.join(', ')}`);
     });
 

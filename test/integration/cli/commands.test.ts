@@ -87,6 +87,40 @@ describe('the command line', () => {
     assert.equal(existsSync(join(dir, 'state')), false);
   });
 
+  test('an http step calling a written-out host outside http.allowed_hosts exits 2 at its URI, before anything starts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imr-hosts-'));
+    writeFileSync(join(dir, 'events.ndjson'), '{"n": 1}\n');
+    writeFileSync(
+      join(dir, 'rules.yaml'),
+      [
+        'rules:',
+        '  - name: purge',
+        '    topics: [t]',
+        '    steps:',
+        "      - http: {method: POST, uri: 'https://purge.example.org/wiki/{{message.n}}'}",
+        "      - http: {method: POST, uri: 'https://api.example.org/x'}",
+        "      - http: {method: POST, uri: 'https://{{message.wiki}}.example.org/x'}",
+        '  - name: later',
+        '    enabled: false',
+        '    topics: [t]',
+        "    steps: [http: {uri: 'https://other.example.org/'}]",
+        '',
+      ].join('\n'),
+    );
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'source: {type: file, state_dir: state, file: {paths: [events.ndjson]}}\ndatabase: {embedded_path: pgdata}\nhttp: {allowed_hosts: [api.example.org]}\nrules: {paths: [rules.yaml]}\n');
+    for (const command of ['check-config', 'run']) {
+      const r = cli([command, '--config', file]);
+      assert.equal(r.code, 2, `${command}: ${r.stdout}${r.stderr}`);
+      // The templated host is checked per request; the disabled rule when it is enabled.
+      assert.deepEqual(r.stderr.trim().split('\n'), [
+        `imagematching-router: configuration error: ${join(dir, 'rules.yaml')}:5:35: purge.steps[0].http.uri: host purge.example.org is not in the config's http.allowed_hosts (api.example.org)`,
+      ], command);
+    }
+    assert.equal(existsSync(join(dir, 'pgdata')), false);
+    assert.equal(existsSync(join(dir, 'state')), false);
+  });
+
   test('a missing configuration file exits 2', () => {
     const r = cli(['run', '--config', '/nonexistent/config.yaml']);
     assert.equal(r.code, 2);

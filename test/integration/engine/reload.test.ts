@@ -48,6 +48,18 @@ ${extra}`;
     assert.equal((await running.router.reload()).outcome, 'unchanged');
   });
 
+  test('a rule set calling a host outside http.allowed_hosts is refused at its URI, each such host named', async () => {
+    writeFileSync(join(dir, 'rules.yaml'), rules(1).replace('http://127.0.0.1:', 'http://elsewhere.example.org:'));
+    const result = await running.router.reload();
+    assert.equal(result.outcome, 'failed');
+    assert.deepEqual((result as { problems: string[] }).problems.map((p) => p.replace(/^.*rules\.yaml:/, 'rules.yaml:')), [
+      `rules.yaml:7:35: effects.steps[0].http.uri: host elsewhere.example.org is not in the config's http.allowed_hosts (127.0.0.1)`,
+    ]);
+    assert.deepEqual(running.router.consumers.map((c) => [c.name, c.status]), [['effects', 'running']]);
+    writeFileSync(join(dir, 'rules.yaml'), rules(1));
+    assert.equal((await running.router.reload()).outcome, 'unchanged');
+  });
+
   test('a rule changed mid-stream: every event applied exactly once, by the old rule or by the new one', async () => {
     const producing = withProducer(async (p) => {
       for (let n = 0; n < EVENTS; n++) {
