@@ -110,6 +110,12 @@ describe('shell commands in the runbook and the integration guide', () => {
       const dir = mkdtempSync(join(tmpdir(), 'imr-docs-backfill-'));
       cpSync(join(REPO, 'rules'), join(dir, 'rules'), { recursive: true });
       writeFileSync(join(dir, 'backfill.yaml'), block.code.replaceAll('/srv/imagematching-router', dir));
+      // check-config wants a file source's inputs to be there: each folder named, with an event file in it.
+      for (const input of config.source.type === 'file' ? config.source.file.paths : []) {
+        const folder = input.replaceAll('/srv/imagematching-router', dir);
+        mkdirSync(folder, { recursive: true });
+        writeFileSync(join(folder, 'part-0000.ndjson'), '');
+      }
       for (const c of checks) {
         const r = cli(cliArgs(c), { cwd: dir, env: { DATABASE_URL: 'postgres://router@db.example.org/imagematching_router' } });
         assert.equal(r.code, 0, `${where(c)} with ${block.file}:${block.line}\n${r.stdout}${r.stderr}`);
