@@ -39,7 +39,7 @@ export interface RouterOptions {
   handlers?: ReadonlyMap<string, AnyHandler>;
 }
 
-/** The enabled rules of the config, or a RuleLoadError naming every problem (files, lines, unknown clusters). */
+/** The enabled rules of the config, or a RuleLoadError naming every problem (files, lines, unknown clusters); a ConfigError for http hosts the config does not allow. */
 export function loadEnabledRules(config: RouterConfig, registry: ReadonlyMap<string, AnyHandler>, log?: Logger): ResolvedRule[] {
   const { rules, problems, hosts } = loadRules(config.rules.paths, registry);
   if (problems.length > 0) throw new RuleLoadError(problems.map(formatProblem));
