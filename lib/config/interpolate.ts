@@ -4,8 +4,8 @@ import { ConfigError } from '../errors.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-/** Interpolate one string. `setting` names the config path for error messages. */
-export function interpolateString(text: string, env: Environment, setting: string): string {
+/** Interpolate one string. `setting` names the config path for error messages; `unsetIsEmpty` reads an unset `${VAR}` as empty. */
+export function interpolateString(text: string, env: Environment, setting: string, unsetIsEmpty = false): string {
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -31,6 +31,7 @@ export function interpolateString(text: string, env: Environment, setting: strin
     const value = env[name];
     if (value !== undefined && value !== '') out += value;
     else if (sep >= 0) out += body.slice(sep + 2);
+    else if (unsetIsEmpty) out += '';
     else throw new ConfigError(setting, `environment variable ${name} is not set`);
     i = end + 1;
   }
@@ -50,14 +51,18 @@ function findClosingBrace(text: string, from: number): number {
   return -1;
 }
 
-/** Interpolate every string inside a parsed YAML tree; returns a new tree. */
-export function interpolateTree(value: unknown, env: Environment, path = ''): unknown {
-  if (typeof value === 'string') return interpolateString(value, env, path);
-  if (Array.isArray(value)) return value.map((item, i) => interpolateTree(item, env, `${path}[${i}]`));
+/**
+ * Interpolate every string inside a parsed YAML tree; returns a new tree. Under the top-level `unusedSections` (those
+ * a command never reads, e.g. `database` for `redrive`) an unset `${VAR}` is empty instead of an error.
+ */
+export function interpolateTree(value: unknown, env: Environment, path = '', unusedSections: readonly string[] = []): unknown {
+  const lenient = unusedSections.includes(path.split(/[.[]/)[0]!);
+  if (typeof value === 'string') return interpolateString(value, env, path, lenient);
+  if (Array.isArray(value)) return value.map((item, i) => interpolateTree(item, env, `${path}[${i}]`, unusedSections));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      out[key] = interpolateTree(item, env, path ? `${path}.${key}` : key);
+      out[key] = interpolateTree(item, env, path ? `${path}.${key}` : key, unusedSections);
     }
     return out;
   }

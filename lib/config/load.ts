@@ -17,7 +17,12 @@ export interface LoadedConfig {
   file: string;
 }
 
-export function loadConfigFile(file: string, env: Environment = process.env): LoadedConfig {
+export interface LoadOptions {
+  /** Top-level sections the command never reads: an unset `${VAR}` there is empty, not an error (redrive: `database`). */
+  unusedSections?: readonly string[];
+}
+
+export function loadConfigFile(file: string, env: Environment = process.env, options: LoadOptions = {}): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -25,7 +30,7 @@ export function loadConfigFile(file: string, env: Environment = process.env): Lo
     throw new ConfigError('', `cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   const absolute = resolve(file);
-  const config = parseConfig(text, env, file);
+  const config = parseConfig(text, env, file, options);
   const relative = (p: string) => (isAbsolute(p) ? p : resolve(dirname(absolute), p));
   config.rules.paths = config.rules.paths.map(relative);
   config.source.state_dir = relative(config.source.state_dir);
@@ -35,7 +40,7 @@ export function loadConfigFile(file: string, env: Environment = process.env): Lo
 }
 
 /** Parse and validate config text; `source` names the file in messages. */
-export function parseConfig(text: string, env: Environment, source = 'config'): RouterConfig {
+export function parseConfig(text: string, env: Environment, source = 'config', options: LoadOptions = {}): RouterConfig {
   let raw: unknown;
   try {
     raw = yaml.load(text, { filename: source });
@@ -46,7 +51,7 @@ export function parseConfig(text: string, env: Environment, source = 'config'): 
   }
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('', `${source}: must be a YAML mapping`);
-  const interpolated = interpolateTree(raw, env);
+  const interpolated = interpolateTree(raw, env, '', options.unusedSections);
   const withDefaults = Value.Default(ConfigSchema, interpolated) as unknown;
   if (!validateConfig(withDefaults)) {
     const { path, reason } = describeFirstError(validateConfig.errors ?? []);
