@@ -72,8 +72,10 @@ export function buildProgram(): Command {
     .option('-r, --rule <name>', 'only dead letters of this rule')
     .option('--since <time>', 'only dead letters that failed at or after this ISO time')
     .option('--until <time>', 'only dead letters that failed before this ISO time')
+    .option('--error-class <class>', 'only dead letters of this error class (e.g. PermanentError)')
+    .option('--include-unparseable', 'also re-inject letters of events that could not be parsed (they would fail again)')
     .option('--dry-run', 'list what would be re-injected, produce nothing')
-    .action(async (opts: { config: string; rule?: string; since?: string; until?: string; dryRun?: boolean }) => {
+    .action(async (opts: { config: string; rule?: string; errorClass?: string; since?: string; until?: string; dryRun?: boolean; includeUnparseable?: boolean }) => {
       process.exitCode = await redriveCommand(opts);
     });
 
