@@ -1,5 +1,6 @@
 // Progress of long work (a file replay, a redrive, a migration, an import): on a terminal a redrawn bar with
-// done/total, rate and ETA; otherwise a JSON log line at most every 10 s and always one at the end, so logs stay quiet.
+// done/total, rate and ETA; otherwise a JSON log line at the first update (the work started), then at most every 10 s,
+// and always one at the end, so logs stay quiet.
 import cliProgress from 'cli-progress';
 import type { Logger } from '../log.ts';
 
@@ -43,7 +44,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
   let total = options.total;
   let done = 0;
   let counts: Readonly<Record<string, number>> | undefined;
-  let lastLogged = started;
+  let lastLogged: number | null = null;
   let finished = false;
   let bar: cliProgress.SingleBar | null = null;
 
@@ -95,7 +96,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
         bar.update(done, payload());
         return;
       }
-      if (now() - lastLogged < interval) return;
+      if (lastLogged !== null && now() - lastLogged < interval) return;
       lastLogged = now();
       logLine(`${options.label} progress`);
     },
