@@ -3,16 +3,13 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors.ts';
 import { loadConfigFile } from '../config/load.ts';
-import { createPool } from '../store/pool.ts';
-import { migrate } from '../store/migrate.ts';
-import { ensureDatabase } from '../store/ensure-database.ts';
-import { redactUrl } from '../log.ts';
 import { loadRules, formatProblem } from '../rules/load.ts';
 import { testCommand } from './test-command.ts';
 import { queryCommand } from './query-command.ts';
 import { handlers } from '../handlers/registry.ts';
 import { extractImagesCommand } from './extract-images-command.ts';
 import { runCommand } from './run-command.ts';
+import { migrateCommand } from './migrate-command.ts';
 import { redriveCommand } from './redrive-command.ts';
 import { importSuggestionsCommand } from './import-suggestions-command.ts';
 import { RuleLoadError } from '../app/router.ts';
@@ -33,21 +30,7 @@ export function buildProgram(): Command {
     .description('apply pending database migrations (idempotent)')
     .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .action(async (opts: { config: string }) => {
-      const { config } = loadConfigFile(opts.config);
-      if (config.database.url && (await ensureDatabase(config.database.url))) console.log(`created database ${redactUrl(config.database.url)}`);
-      const pool = createPool(config.database);
-      const where = config.database.url ? redactUrl(config.database.url) : `the embedded database in ${config.database.embedded_path}`;
-      try {
-        const result = await migrate(pool);
-        const names = result.applied.map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
-        console.log(
-          names.length > 0
-            ? `applied ${names.length} migration(s) to ${where}: ${names.join(', ')}`
-            : `schema is up to date (${result.alreadyApplied} migration(s) applied earlier) at ${where}`,
-        );
-      } finally {
-        await pool.end();
-      }
+      process.exitCode = await migrateCommand(opts);
     });
 
   program
