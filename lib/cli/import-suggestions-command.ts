@@ -7,6 +7,7 @@ import { createPool } from '../store/pool.ts';
 import { migrate } from '../store/migrate.ts';
 import { ensureDatabase } from '../store/ensure-database.ts';
 import { applyHeapGrowth } from './heap-growth.ts';
+import { createProgressReporter } from '../progress/progress-reporter.ts';
 import { SuggestionImportError, SuggestionImporter, type ImportSummary, type ProgressReporter } from '../suggestions/importer.ts';
 
 export interface ImportSuggestionsOptions {
@@ -14,7 +15,7 @@ export interface ImportSuggestionsOptions {
   keep?: string;
   maxSkipped?: string;
   paths: string[];
-  /** Where progress goes (the lead's lib/progress reporter can be passed here); defaults to lines on stderr. */
+  /** Where progress goes; default: lib/progress's reporter on stderr (a bar on a terminal, else JSON lines). */
   progress?: ProgressReporter;
 }
 
@@ -22,21 +23,6 @@ function count(value: string | undefined, option: string, min: number): number |
   if (value === undefined) return undefined;
   if (!/^[0-9]{1,9}$/.test(value) || Number(value) < min) throw new ConfigError(option, `must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
   return Number(value);
-}
-
-/** At most one line a second on stderr: rows done (of the total when the files' metadata tells it). */
-export function stderrProgress(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`), now = () => Date.now()): ProgressReporter {
-  let last = 0;
-  return {
-    update(done, total) {
-      if (now() - last < 1000) return;
-      last = now();
-      write(`import-suggestions: ${done.toLocaleString('en-US')} row(s) read${total ? ` of ${total.toLocaleString('en-US')} (${Math.floor((100 * done) / total)} %)` : ''}`);
-    },
-    finish(summary) {
-      write(`import-suggestions: done: ${JSON.stringify(summary)}`);
-    },
-  };
 }
 
 export function formatSummary(summary: ImportSummary): string[] {
@@ -64,7 +50,9 @@ export async function importSuggestionsCommand(opts: ImportSuggestionsOptions): 
   const pool = createPool(config.database, log);
   try {
     if (config.database.migrate_on_start) await migrate(pool);
-    const importer = new SuggestionImporter({ pool, log, progress: opts.progress ?? stderrProgress() });
+    // Rows done, of the total when the files' metadata tells it (Parquet); a summary line at the end.
+    const progress = opts.progress ?? createProgressReporter({ label: 'import-suggestions', stream: process.stderr, logger: log });
+    const importer = new SuggestionImporter({ pool, log, progress });
     const summary = await importer.importPaths(opts.paths, { keep, maxSkipped });
     for (const line of formatSummary(summary)) console.log(line);
     return 0;

@@ -3,10 +3,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors.ts';
 import { loadConfigFile } from '../config/load.ts';
-import { createPool } from '../store/pool.ts';
-import { migrate } from '../store/migrate.ts';
-import { ensureDatabase } from '../store/ensure-database.ts';
-import { redactUrl } from '../log.ts';
 import { loadRules, formatProblem } from '../rules/load.ts';
 import { testCommand } from './test-command.ts';
 import { queryCommand } from './query-command.ts';
@@ -14,6 +10,7 @@ import { handlers } from '../handlers/registry.ts';
 import { extractImagesCommand } from './extract-images-command.ts';
 import { runCommand } from './run-command.ts';
 import { checkInputPaths } from './input-paths.ts';
+import { migrateCommand } from './migrate-command.ts';
 import { redriveCommand } from './redrive-command.ts';
 import { importSuggestionsCommand } from './import-suggestions-command.ts';
 import { RuleLoadError, checkAllowedHosts } from '../app/router.ts';
@@ -34,21 +31,7 @@ export function buildProgram(): Command {
     .description('apply pending database migrations (idempotent)')
     .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .action(async (opts: { config: string }) => {
-      const { config } = loadConfigFile(opts.config);
-      if (config.database.url && (await ensureDatabase(config.database.url))) console.log(`created database ${redactUrl(config.database.url)}`);
-      const pool = createPool(config.database);
-      const where = config.database.url ? redactUrl(config.database.url) : `the embedded database in ${config.database.embedded_path}`;
-      try {
-        const result = await migrate(pool);
-        const names = result.applied.map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
-        console.log(
-          names.length > 0
-            ? `applied ${names.length} migration(s) to ${where}: ${names.join(', ')}`
-            : `schema is up to date (${result.alreadyApplied} migration(s) applied earlier) at ${where}`,
-        );
-      } finally {
-        await pool.end();
-      }
+      process.exitCode = await migrateCommand(opts);
     });
 
   program
@@ -73,8 +56,10 @@ export function buildProgram(): Command {
     .option('-r, --rule <name>', 'only dead letters of this rule')
     .option('--since <time>', 'only dead letters that failed at or after this ISO time')
     .option('--until <time>', 'only dead letters that failed before this ISO time')
+    .option('--error-class <class>', 'only dead letters of this error class (e.g. PermanentError)')
+    .option('--include-unparseable', 'also re-inject letters of events that could not be parsed (they would fail again)')
     .option('--dry-run', 'list what would be re-injected, produce nothing')
-    .action(async (opts: { config: string; rule?: string; since?: string; until?: string; dryRun?: boolean }) => {
+    .action(async (opts: { config: string; rule?: string; errorClass?: string; since?: string; until?: string; dryRun?: boolean; includeUnparseable?: boolean }) => {
       process.exitCode = await redriveCommand(opts);
     });
 

@@ -7,6 +7,8 @@ import { createMetrics, PrometheusObserver } from '../metrics/index.ts';
 import { attachAdmin, type AttachedAdmin } from '../admin/attach.ts';
 import { applyHeapGrowth } from './heap-growth.ts';
 import { checkInputPaths } from './input-paths.ts';
+import { startReplayProgress } from './replay-progress.ts';
+import { logRunSummary, runSummary } from './run-summary.ts';
 
 export async function runCommand(opts: { config: string }): Promise<number> {
   const { config } = loadConfigFile(opts.config);
@@ -26,18 +28,26 @@ export async function runCommand(opts: { config: string }): Promise<number> {
     await router.stop();
     return 1;
   }
+  // Progress and summary: a file replay's progress (stderr), and every run's summary as it ends.
+  const startedAt = Date.now();
+  const progress = startReplayProgress(config, router, observer, { logger: log, stream: process.stderr });
+  const summarize = (reason: string) =>
+    logRunSummary(runSummary(router.consumers.map((c) => c.name), observer, reason, (Date.now() - startedAt) / 1000), log, process.stderr, process.stderr.isTTY === true);
   return await new Promise<number>((resolve) => {
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
+    /** `signal` null: the input was fully processed (a replay's end), no signal was sent. */
+    const onSignal = (signal: NodeJS.Signals | null) => {
       if (stopping) {
         log.warn({ signal }, 'second signal: exiting now');
         process.exit(130);
       }
       stopping = true;
-      log.info({ signal }, 'shutting down');
+      const reason = signal === null ? 'input fully processed' : `signal ${signal}`;
+      log.info(signal === null ? { reason } : { signal, reason }, 'shutting down');
       // The admin API stays up while the router drains, so /readyz reports "stopping" to the load balancer.
-      router
-        .stop()
+      (progress?.finish() ?? Promise.resolve())
+        .then(() => router.stop())
+        .then(() => summarize(reason))
         .finally(() => admin.close())
         .then(
           () => resolve(0),
@@ -54,8 +64,7 @@ export async function runCommand(opts: { config: string }): Promise<number> {
       const poll = setInterval(() => {
         if (!router.drained || stopping) return;
         clearInterval(poll);
-        log.info('file source fully processed');
-        onSignal('SIGTERM');
+        onSignal(null);
       }, 200);
     }
   });

@@ -4,8 +4,8 @@ import { ConfigError } from '../errors.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-/** Interpolate one string. `setting` names the config path for error messages. */
-export function interpolateString(text: string, env: Environment, setting: string): string {
+/** Interpolate one string. `setting` names the config path for error messages; `unsetIsEmpty` reads an unset `${VAR}` as empty. */
+export function interpolateString(text: string, env: Environment, setting: string, unsetIsEmpty = false): string {
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -31,6 +31,7 @@ export function interpolateString(text: string, env: Environment, setting: strin
     const value = env[name];
     if (value !== undefined && value !== '') out += value;
     else if (sep >= 0) out += body.slice(sep + 2);
+    else if (unsetIsEmpty) out += '';
     else throw new ConfigError(setting, `environment variable ${name} is not set`);
     i = end + 1;
   }
@@ -53,22 +54,31 @@ function findClosingBrace(text: string, from: number): number {
 /**
  * Interpolate every string inside a parsed YAML tree; returns a new tree. With `problems`, a string that cannot be
  * interpolated is kept as written and its error collected there (so every one is reported), instead of thrown.
+ * Under the top-level `unusedSections` (those a command never reads, e.g. `database` for `redrive`) an unset `${VAR}`
+ * is empty instead of an error.
  */
-export function interpolateTree(value: unknown, env: Environment, path = '', problems?: ConfigError[]): unknown {
+export function interpolateTree(
+  value: unknown,
+  env: Environment,
+  path = '',
+  problems?: ConfigError[],
+  unusedSections: readonly string[] = [],
+): unknown {
+  const lenient = unusedSections.includes(path.split(/[.[]/)[0]!);
   if (typeof value === 'string') {
     try {
-      return interpolateString(value, env, path);
+      return interpolateString(value, env, path, lenient);
     } catch (err) {
       if (!problems || !(err instanceof ConfigError)) throw err;
       problems.push(err);
       return value;
     }
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolateTree(item, env, `${path}[${i}]`, problems));
+  if (Array.isArray(value)) return value.map((item, i) => interpolateTree(item, env, `${path}[${i}]`, problems, unusedSections));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      out[key] = interpolateTree(item, env, path ? `${path}.${key}` : key, problems);
+      out[key] = interpolateTree(item, env, path ? `${path}.${key}` : key, problems, unusedSections);
     }
     return out;
   }

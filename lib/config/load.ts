@@ -18,7 +18,12 @@ export interface LoadedConfig {
   file: string;
 }
 
-export function loadConfigFile(file: string, env: Environment = process.env): LoadedConfig {
+export interface LoadOptions {
+  /** Top-level sections the command never reads: an unset `${VAR}` there is empty, not an error (redrive: `database`). */
+  unusedSections?: readonly string[];
+}
+
+export function loadConfigFile(file: string, env: Environment = process.env, options: LoadOptions = {}): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -26,7 +31,7 @@ export function loadConfigFile(file: string, env: Environment = process.env): Lo
     throw new ConfigError('', `cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   const absolute = resolve(file);
-  const config = parseConfig(text, env, file);
+  const config = parseConfig(text, env, file, options);
   const relative = (p: string) => (isAbsolute(p) ? p : resolve(dirname(absolute), p));
   config.rules.paths = config.rules.paths.map(relative);
   config.source.state_dir = relative(config.source.state_dir);
@@ -36,7 +41,7 @@ export function loadConfigFile(file: string, env: Environment = process.env): Lo
 }
 
 /** Parse and validate config text; `source` names the file in messages. */
-export function parseConfig(text: string, env: Environment, source = 'config'): RouterConfig {
+export function parseConfig(text: string, env: Environment, source = 'config', options: LoadOptions = {}): RouterConfig {
   let raw: unknown;
   try {
     raw = yaml.load(text, { filename: source });
@@ -49,7 +54,7 @@ export function parseConfig(text: string, env: Environment, source = 'config'): 
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('', `${source}: must be a YAML mapping`);
   // Every problem is collected and reported together, so a broken file is fixed in one round.
   const problems: ConfigError[] = [];
-  const interpolated = interpolateTree(raw, env, '', problems);
+  const interpolated = interpolateTree(raw, env, '', problems, options.unusedSections);
   const config = Value.Default(ConfigSchema, interpolated) as RouterConfig;
   if (!validateConfig(config)) {
     // A string left uninterpolated is already reported; its schema errors would only repeat it.

@@ -25,6 +25,8 @@ export interface EngineObserver {
   matched(rule: string, topic: string): void;
   /** Exactly once per event read; `reason` is set for outcome `skipped`. */
   finished(rule: string, topic: string, outcome: EventOutcome, reason?: SkipReason): void;
+  /** With finished(…, 'dead_lettered'): the step that failed and the error's class (both bounded), for run summaries. */
+  deadLettered?(rule: string, step: string, errorClass: string): void;
   stepDone(rule: string, step: string, seconds: number, outcome: 'ok' | 'error'): void;
   stepRetried(rule: string, step: string): void;
   committed(rule: string, topic: string, partition: number, offset: number): void;

@@ -161,7 +161,11 @@ function decode(text: string, encoding: 'utf8' | 'base64'): Buffer {
   return Buffer.from(text, encoding === 'base64' ? 'base64' : 'utf8');
 }
 
-/** The dead letter: a JSON envelope as value (original bytes inside), original key, original + error headers. */
+/**
+ * The dead letter: a JSON envelope as value (original bytes inside) and the original key. It is compact: the failure
+ * is written once, in the envelope, with only rule, step and error class repeated as headers (to filter on without
+ * parsing), and no field at its default (parseDeadLetter fills them in, and reads the older, complete letters too).
+ */
 export function buildDeadLetter(
   service: string,
   event: ParkedEventSource,
@@ -174,24 +178,24 @@ export function buildDeadLetter(
   const headers = originalHeaders(event.headers).flatMap((h) =>
     Object.entries(h).map(([k, v]) => {
       const e = encode(Buffer.isBuffer(v) ? v : Buffer.from(v));
-      return { key: k, value: e.text, encoding: e.encoding };
+      return { key: k, value: e.text, ...(e.encoding === 'base64' ? { encoding: e.encoding } : {}) };
     }),
   );
-  const envelope: DeadLetterEnvelope = {
+  const failedAt = failure.failedAt.toISOString();
+  const firstFailedAt = failure.firstFailedAt.toISOString();
+  const envelope = {
     service,
     rule: failure.rule,
     step: failure.step,
-    error: { class: failure.errorClass, message: failure.errorMessage, retriable: failure.retriable },
-    attempts: failure.attempts,
-    first_failed_at: failure.firstFailedAt.toISOString(),
-    failed_at: failure.failedAt.toISOString(),
-    source: { ...source, timestamp: event.timestamp ?? null },
+    error: { class: failure.errorClass, message: failure.errorMessage, ...(failure.retriable ? { retriable: true } : {}) },
+    ...(failure.attempts !== 1 ? { attempts: failure.attempts } : {}),
+    ...(firstFailedAt !== failedAt ? { first_failed_at: firstFailedAt } : {}),
+    failed_at: failedAt,
+    source: { ...source, ...(event.timestamp !== undefined ? { timestamp: event.timestamp } : {}) },
     original: {
-      key: key?.text ?? null,
-      key_encoding: key?.encoding ?? 'utf8',
-      value: value?.text ?? null,
-      value_encoding: value?.encoding ?? 'utf8',
-      headers,
+      ...(key ? { key: key.text, ...(key.encoding === 'base64' ? { key_encoding: key.encoding } : {}) } : {}),
+      ...(value ? { value: value.text, ...(value.encoding === 'base64' ? { value_encoding: value.encoding } : {}) } : {}),
+      ...(headers.length > 0 ? { headers } : {}),
       ...(options.omitValue ? { omitted_bytes: event.value?.length ?? 0 } : {}),
     },
   };
@@ -199,17 +203,47 @@ export function buildDeadLetter(
     topic: deadLetterTopicName(service),
     key: event.key,
     value: JSON.stringify(envelope),
-    headers: [...(originalHeaders(event.headers) as Headers), ...failureHeaders(source, failure)],
+    headers: [{ [HEADER.rule]: failure.rule }, { [HEADER.step]: failure.step }, { [HEADER.errorClass]: failure.errorClass }],
   };
 }
 
+type Encoding = 'utf8' | 'base64';
+const encodingOf = (value: unknown): Encoding => (value === 'base64' ? 'base64' : 'utf8');
+
+/** A dead letter's envelope with every default filled in; compact letters and the older, complete ones alike. */
 export function parseDeadLetter(value: Buffer | null): DeadLetterEnvelope {
   if (!value) throw new Error('dead letter has no value');
-  const envelope = JSON.parse(value.toString('utf8')) as DeadLetterEnvelope;
-  if (!envelope || typeof envelope !== 'object' || !envelope.original || typeof envelope.rule !== 'string') {
+  const raw = JSON.parse(value.toString('utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!raw || typeof raw !== 'object' || !raw.original || typeof raw.original !== 'object' || typeof raw.rule !== 'string') {
     throw new Error('not a dead-letter envelope');
   }
-  return envelope;
+  const original = raw.original as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const failedAt = String(raw.failed_at ?? '');
+  return {
+    service: String(raw.service ?? ''),
+    rule: raw.rule,
+    step: String(raw.step ?? 'unknown'),
+    error: { class: String(raw.error?.class ?? 'Error'), message: String(raw.error?.message ?? ''), retriable: raw.error?.retriable === true },
+    attempts: typeof raw.attempts === 'number' ? raw.attempts : 1,
+    first_failed_at: String(raw.first_failed_at ?? failedAt),
+    failed_at: failedAt,
+    source: {
+      topic: String(raw.source?.topic ?? ''),
+      partition: Number(raw.source?.partition ?? 0),
+      offset: Number(raw.source?.offset ?? 0),
+      timestamp: typeof raw.source?.timestamp === 'number' ? raw.source.timestamp : null,
+    },
+    original: {
+      key: typeof original.key === 'string' ? original.key : null,
+      key_encoding: encodingOf(original.key_encoding),
+      value: typeof original.value === 'string' ? original.value : null,
+      value_encoding: encodingOf(original.value_encoding),
+      headers: Array.isArray(original.headers)
+        ? (original.headers as Array<Record<string, unknown>>).map((h) => ({ key: String(h.key), value: String(h.value), encoding: encodingOf(h.encoding) }))
+        : [],
+      ...(typeof original.omitted_bytes === 'number' ? { omitted_bytes: original.omitted_bytes } : {}),
+    },
+  };
 }
 
 /**

@@ -302,6 +302,7 @@ export class RuleConsumer {
   private async park(job: EventJob, error: RouterError, attempts: number): Promise<void> {
     const outcome = await this.parker.park(job, error, attempts, job.state.controller.signal);
     if (outcome === 'abandoned') return;
+    if (outcome === 'dead_lettered') this.opts.observer.deadLettered?.(this.name, error.context.step ?? 'unknown', error.errorClass);
     this.opts.observer.finished(this.name, job.source.topic, outcome);
     job.state.finish(job.message.offset);
   }

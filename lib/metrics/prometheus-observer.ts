@@ -19,6 +19,13 @@ export interface RuleCounts {
   in_flight: number;
 }
 
+/** What a run summary breaks the counts down by: skip reasons, and the step and error class of dead letters. */
+export interface RuleBreakdown {
+  skipped: Record<string, number>;
+  /** Keyed `step: ErrorClass`. */
+  dead_lettered: Record<string, number>;
+}
+
 export interface PartitionSnapshot {
   topic: string;
   partition: number;
@@ -43,11 +50,14 @@ const emptyCounts = (): RuleCounts => ({
   in_flight: 0,
 });
 
+const bump = (counts: Record<string, number>, key: string) => void (counts[key] = (counts[key] ?? 0) + 1);
+
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class PrometheusObserver implements EngineObserver, IoObserver {
   private readonly counts = new Map<string, RuleCounts>();
   private readonly partitions = new Map<string, Map<string, PartitionSnapshot>>();
+  private readonly breakdowns = new Map<string, RuleBreakdown>();
 
   constructor(readonly metrics: Metrics) {}
 
@@ -65,6 +75,11 @@ export class PrometheusObserver implements EngineObserver, IoObserver {
     this.metrics.eventsFinished.inc({ rule, topic, outcome });
     if (outcome === 'skipped') this.metrics.eventsSkipped.inc({ rule, topic, reason: reason ?? 'unknown' });
     this.tally(rule)[outcome]++;
+    if (outcome === 'skipped') bump(this.breakdown(rule).skipped, reason ?? 'unknown');
+  }
+
+  deadLettered(rule: string, step: string, errorClass: string): void {
+    bump(this.breakdown(rule).dead_lettered, `${step}: ${errorClass}`);
   }
 
   stepDone(rule: string, step: string, seconds: number, outcome: 'ok' | 'error'): void {
@@ -120,6 +135,18 @@ export class PrometheusObserver implements EngineObserver, IoObserver {
   /** Last reported lag and committed offset per partition currently owned by the rule. */
   rulePartitions(rule: string): PartitionSnapshot[] {
     return [...(this.partitions.get(rule)?.values() ?? [])].map((p) => ({ ...p }));
+  }
+
+  /** Skips by reason and dead letters by step and error class of one rule since this process started. */
+  ruleBreakdown(rule: string): RuleBreakdown {
+    const b = this.breakdowns.get(rule);
+    return { skipped: { ...b?.skipped }, dead_lettered: { ...b?.dead_lettered } };
+  }
+
+  private breakdown(rule: string): RuleBreakdown {
+    let b = this.breakdowns.get(rule);
+    if (!b) this.breakdowns.set(rule, (b = { skipped: {}, dead_lettered: {} }));
+    return b;
   }
 
   private tally(rule: string): RuleCounts {

@@ -6,6 +6,7 @@ import { basename, extname, join } from 'node:path';
 import type { ConsumedMessage, EventSource, RebalanceHooks, TopicPartition, TopicPartitionOffset } from './source.ts';
 import { topicFile, type FileRecord } from './file-log.ts';
 import { commitAndReport, writeJsonAtomically } from './checkpoint.ts';
+import { LineCounter } from './line-count.ts';
 
 export interface FileSourceOptions {
   /** Input files or folders (every *.ndjson, *.jsonl, *.json file inside, sorted). */
@@ -59,6 +60,8 @@ class LineFile {
   nextLine: number;
   paused = false;
   atEnd = false;
+  /** The file's line count, for lag and replay progress (line numbers are the offsets). */
+  readonly counter: LineCounter;
 
   constructor(
     readonly topic: string,
@@ -69,6 +72,7 @@ class LineFile {
     this.nextLine = start.line;
     this.pendingStart = start.byte;
     this.endOfDelivered = start.byte;
+    this.counter = new LineCounter(path);
   }
 
   private position(): number {
@@ -212,8 +216,12 @@ export class FileSource implements EventSource {
     for (const p of partitions) for (const f of this.files) if (f.topic === p.topic) f.paused = false;
   }
 
-  watermarks(): null {
-    return null;
+  /** Offsets are line numbers, so the high watermark is the file's line count (only appended bytes are re-read). */
+  watermarks(topic: string, partition: number): { low: number; high: number } | null {
+    const file = partition === 0 ? this.files.find((f) => f.topic === topic) : undefined;
+    if (!file) return null;
+    // As read: a last line without a newline is a line once the file is finished (an input, without follow).
+    return { low: 0, high: file.counter.lines(!this.options.follow && !file.records) };
   }
 
   async disconnect(): Promise<void> {

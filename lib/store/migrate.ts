@@ -36,7 +36,12 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     });
 }
 
-export async function migrate(pool: Pool, migrations: Migration[] = readMigrations()): Promise<MigrationResult> {
+/** `onApplied` hears of each migration as it is applied: how many are done of how many were pending. */
+export async function migrate(
+  pool: Pool,
+  migrations: Migration[] = readMigrations(),
+  onApplied: (done: number, pending: number) => void = () => undefined,
+): Promise<MigrationResult> {
   const { client, release } = await checkout(pool);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
@@ -50,6 +55,7 @@ export async function migrate(pool: Pool, migrations: Migration[] = readMigratio
     );
     const done = new Map(rows.map((r) => [r.version, r]));
     const applied: Migration[] = [];
+    const pending = migrations.filter((m) => !done.has(m.version)).length;
     for (const m of migrations) {
       const prior = done.get(m.version);
       if (prior) {
@@ -68,6 +74,7 @@ export async function migrate(pool: Pool, migrations: Migration[] = readMigratio
         throw new Error(`migration ${m.version}_${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(m);
+      onApplied(applied.length, pending);
     }
     return { applied, alreadyApplied: migrations.length - applied.length };
   } finally {

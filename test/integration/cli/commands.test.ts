@@ -134,5 +134,10 @@ describe('the command line', () => {
     const second = cli(['migrate', '--config', 'config.example.yaml'], env);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /schema is up to date/);
+    // The summary goes to stderr as one JSON line, naming what was applied (nothing, the second time).
+    const finished = (stderr: string) => stderr.split('\n').filter((l) => l.includes('"migrate finished"')).map((l) => JSON.parse(l) as { summary: { applied: string[]; already_applied: number } });
+    const applied = Number(/applied (\d+) migration/.exec(first.stdout)?.[1] ?? 0);
+    assert.equal(finished(first.stderr)[0]?.summary.applied.length, applied, first.stderr);
+    assert.deepEqual(finished(second.stderr).map((f) => f.summary.applied), [[]]);
   });
 });

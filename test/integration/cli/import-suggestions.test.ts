@@ -35,7 +35,7 @@ describe('import-suggestions on the command line', () => {
     database = await createTestDatabase();
     dir = mkdtempSync(join(tmpdir(), 'imr-cli-import-'));
     config = join(dir, 'config.yaml');
-    writeFileSync(config, `kafka: {brokers: "127.0.0.1:9092"}\ndatabase: {url: "${database.url}"}\nlog: {level: warn}\n`);
+    writeFileSync(config, `kafka: {brokers: "127.0.0.1:9092"}\ndatabase: {url: "${database.url}"}\nlog: {level: info}\n`);
   });
   after(async () => {
     await database?.drop();
@@ -50,7 +50,8 @@ describe('import-suggestions on the command line', () => {
     assert.equal(lines[0], `dataset ${id} (cassandra, 2024-05-06T07:00:00.000000Z): 2 row(s); enwiki 1, dewiki 1`);
     assert.match(lines[1]!, /^skipped .*run\.ndjson:3: invalid JSON/);
     assert.match(lines[2]!, /^imported 2 row\(s\) of 1 dataset\(s\) from 1 file\(s\) in [\d.]+ s \(\d+ rows\/s\); 1 bad row\(s\) skipped/);
-    assert.match(r.stderr, /import-suggestions: done: \{"rows":2,"datasets":1,"skipped":1,/);
+    const finished = r.stderr.split('\n').filter((l) => l.includes('"import-suggestions finished"')).map((l) => JSON.parse(l) as { done: number; summary: Record<string, number> });
+    assert.deepEqual([finished.length, finished[0]!.done, finished[0]!.summary.rows, finished[0]!.summary.skipped], [1, 3, 2, 1]);
     const again = cli('--config', config, '--keep', '1', join(dir, 'run.ndjson'));
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /2 row\(s\), replacing the earlier import/);
@@ -77,7 +78,7 @@ describe('import-suggestions on the command line', () => {
     await new Promise<void>((resolve) => {
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        if (/row\(s\) read/.test(stderr)) resolve();
+        if (/"msg":"import-suggestions progress"/.test(stderr)) resolve();
       });
       child.on('exit', () => resolve());
     });

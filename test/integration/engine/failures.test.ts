@@ -59,7 +59,7 @@ describe('failures: dead letters, retries and redrive on the real broker', () =>
       assert.equal(broken.rule, 'poison');
       assert.match(parseDeadLetter(byOffset.get(3)!.value).error.message, /must be a JSON object, got array/);
       assert.equal(parseDeadLetter(byOffset.get(4)!.value).original.value_encoding, 'base64');
-      assert.equal(header(byOffset.get(1)!, 'trace'), 'abc', 'original headers are kept');
+      assert.deepEqual(broken.original.headers, [{ key: 'trace', value: 'abc', encoding: 'utf8' }], 'original headers are kept, in the envelope');
       assert.equal(header(byOffset.get(1)!, HEADER.errorClass), 'InvalidEventError');
       assert.equal(byOffset.get(1)!.key?.toString(), 'k', 'original key is kept');
       assert.deepEqual(new Set([...server.seen('n')].map(Number)), new Set([1, 3, 4]));
@@ -107,7 +107,7 @@ describe('failures: dead letters, retries and redrive on the real broker', () =>
       // The cause is fixed; redrive re-injects the dead letter for its rule and it succeeds.
       server.status = 200;
       const dry = await redrive(config, { rule: 'flaky' }, true);
-      assert.deepEqual(dry, { scanned: 1, redriven: 1 });
+      assert.deepEqual([dry.scanned, dry.redriven], [1, 1]);
       const none = await redrive(config, { rule: 'other_rule' }, true);
       assert.equal(none.redriven, 0);
       const result = await redrive(config, { rule: 'flaky', since: new Date(Date.now() - 3600_000) }, false);

@@ -87,7 +87,7 @@ describe('non-Kafka sources feed the same engine', () => {
     assert.equal(server.requests.length, 0);
 
     const dry = await redrive(config, { rule: 'effects' }, true);
-    assert.deepEqual(dry, { scanned: 1, redriven: 1 });
+    assert.deepEqual([dry.scanned, dry.redriven], [1, 1]);
     assert.equal((await redrive(config, { rule: 'effects' }, false)).redriven, 1);
     const second = await Router.start(config, { log: silentLogger });
     await waitFor('the redriven event', () => (second.drained && server.requests.length > 0) || undefined, 30000, 20);

@@ -12,7 +12,7 @@ const LIB = fileURLToPath(new URL('../../../lib/', import.meta.url));
 // Lowest first. A folder may import its own layer and every layer below it.
 const LAYERS: string[][] = [
   ['(root)', 'config'], // errors, log, schema validation; the configuration's types
-  ['observe', 'messaging', 'batching', 'net'], // neutral interfaces and mechanisms several folders share
+  ['observe', 'messaging', 'batching', 'net', 'progress'], // neutral interfaces and mechanisms several folders share
   ['recommendations', 'wikitext', 'rules'], // the pure domain: state logic, image extraction, the rule language
   ['mediawiki', 'store', 'kafka', 'sources'], // I/O adapters
   ['illustration', 'suggestions'], // services over the adapters: the model's illustration rule, the suggestion datasets

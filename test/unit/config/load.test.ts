@@ -47,6 +47,28 @@ describe('environment interpolation', () => {
     assert.equal(err.message, 'database.url: environment variable NOPE is not set');
   });
 
+  describe('in sections the command never reads (unusedSections), an unset variable is empty', () => {
+    const text = `kafka:\n  brokers: \${BROKERS}\ndatabase:\n  url: \${DATABASE_URL}\n  embedded_path: \${DATA:-.data/x}\n`;
+    // [unusedSections, env, expected database.url or the error]
+    const cases: Array<[string, readonly string[] | undefined, Record<string, string>, string]> = [
+      ['database unused, its variable unset', ['database'], { BROKERS: 'b:9092' }, ''],
+      ['database unused, its variable set: still read', ['database'], { BROKERS: 'b:9092', DATABASE_URL: 'postgres://h/db' }, 'postgres://h/db'],
+      ['without the option, unset is an error', undefined, { BROKERS: 'b:9092' }, 'error: database.url: environment variable DATABASE_URL is not set'],
+      ['other sections stay strict', ['database'], {}, 'error: kafka.brokers: environment variable BROKERS is not set'],
+    ];
+    for (const [name, unusedSections, env, expected] of cases) {
+      test(name, () => {
+        let got: string;
+        try {
+          got = parseConfig(text, env, 'config', unusedSections ? { unusedSections } : {}).database.url;
+        } catch (err) {
+          got = `error: ${(err as Error).message}`;
+        }
+        assert.equal(got, expected);
+      });
+    }
+  });
+
   test('rejects an unterminated reference', () => {
     const err = configError(() => interpolateString('${HOST', env, 'kafka.brokers'));
     assert.match(err.message, /^kafka\.brokers: unterminated/);
