@@ -6,6 +6,7 @@ import { Router } from '../app/router.ts';
 import { createMetrics, PrometheusObserver } from '../metrics/index.ts';
 import { attachAdmin, type AttachedAdmin } from '../admin/attach.ts';
 import { applyHeapGrowth } from './heap-growth.ts';
+import { watchParent } from './parent-watch.ts';
 
 export async function runCommand(opts: { config: string }): Promise<number> {
   const { config } = loadConfigFile(opts.config);
@@ -13,47 +14,71 @@ export async function runCommand(opts: { config: string }): Promise<number> {
   log.info({ heapGrowth: applyHeapGrowth(config.memory.heap_growth_percent) }, 'memory settings');
   const metrics = createMetrics();
   const observer = new PrometheusObserver(metrics);
-  const router = await Router.start(config, { log, observer, io: observer });
-  let admin: AttachedAdmin;
+
+  // Signals: handled from the start, so one that arrives while the router starts stops it once it has started.
+  let router: Router | null = null;
+  let admin: AttachedAdmin | null = null;
+  let stopRequested: string | null = null;
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const shutdown = (reason: string) => {
+    if (stopRequested !== null) {
+      log.warn({ reason }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    stopRequested = reason;
+    log.info({ signal: reason }, 'shutting down');
+    if (router) drain(router);
+  };
+  const drain = (running: Router) => {
+    // The admin API stays up while the router drains, so /readyz reports "stopping" to the load balancer.
+    running
+      .stop()
+      .finally(() => admin?.close())
+      .then(
+        () => finish(0),
+        (err) => {
+          log.error({ err: (err as Error).message }, 'shutdown failed');
+          finish(1);
+        },
+      );
+  };
+  const onSignal = (signal: NodeJS.Signals) => shutdown(signal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const unwatch = watchParent({
+    env: process.env,
+    ppid: () => process.ppid,
+    onOrphaned: ({ startedBy, parent, now }) => {
+      log.warn({ startedBy, parent, now }, 'parent process gone (npm passed no signal on): shutting down as on SIGTERM');
+      shutdown('parent gone');
+    },
+  });
   try {
-    admin = await attachAdmin(router, { log: log.child({ component: 'admin' }), metrics, observer });
-  } catch (err) {
-    // Without its admin API the router cannot be observed or probed: do not run blind.
-    log.error({ err: (err as Error).message, listen: config.admin.listen }, 'admin API failed to start');
-    await router.stop();
-    return 1;
-  }
-  return await new Promise<number>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        log.warn({ signal }, 'second signal: exiting now');
-        process.exit(130);
-      }
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-      // The admin API stays up while the router drains, so /readyz reports "stopping" to the load balancer.
-      router
-        .stop()
-        .finally(() => admin.close())
-        .then(
-          () => resolve(0),
-          (err) => {
-            log.error({ err: (err as Error).message }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    const started = await Router.start(config, { log, observer, io: observer });
+    try {
+      admin = await attachAdmin(started, { log: log.child({ component: 'admin' }), metrics, observer });
+    } catch (err) {
+      // Without its admin API the router cannot be observed or probed: do not run blind.
+      log.error({ err: (err as Error).message, listen: config.admin.listen }, 'admin API failed to start');
+      await started.stop();
+      return 1;
+    }
+    router = started;
+    if (stopRequested !== null) drain(router);
     if (config.source.type === 'file' && !config.source.file.follow) {
       // A replay or backfill ends when every line is read and every event finished (or parked).
       const poll = setInterval(() => {
-        if (!router.drained || stopping) return;
+        if (!started.drained || stopRequested !== null) return;
         clearInterval(poll);
         log.info('file source fully processed');
-        onSignal('SIGTERM');
+        shutdown('SIGTERM');
       }, 200);
     }
-  });
+    return await finished;
+  } finally {
+    unwatch();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }
