@@ -106,7 +106,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.get('/readyz', async (_req, res) => {
     const health = await deps.readiness.check();
     const ready = health.reasons.length === 0;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', kafka: health.kafka, database: health.database, reasons: health.reasons });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : health.starting ? 'starting' : 'not ready', kafka: health.kafka, database: health.database, reasons: health.reasons });
   });
 
   app.get('/metrics', async (_req, res) => {

@@ -2,9 +2,10 @@
 // A second signal during shutdown exits at once (exit 130): offsets of unfinished events stay uncommitted.
 import { loadConfigFile } from '../config/load.ts';
 import { createLogger } from '../log.ts';
-import { Router } from '../app/router.ts';
+import { Router, loadEnabledRules } from '../app/router.ts';
+import { handlers } from '../handlers/registry.ts';
 import { createMetrics, PrometheusObserver } from '../metrics/index.ts';
-import { attachAdmin, type AttachedAdmin } from '../admin/attach.ts';
+import { bindAdmin, type AttachedAdmin } from '../admin/attach.ts';
 import { applyHeapGrowth } from './heap-growth.ts';
 import { watchParent } from './parent-watch.ts';
 
@@ -55,15 +56,18 @@ export async function runCommand(opts: { config: string }): Promise<number> {
     },
   });
   try {
-    const started = await Router.start(config, { log, observer, io: observer });
+    // Order: rules checked, admin API bound, router started, admin attached. A bad rule set or a busy admin.listen
+    // fails here, before anything is consumed.
+    loadEnabledRules(config, handlers);
+    const bound = await bindAdmin(config, { log: log.child({ component: 'admin' }), metrics, observer });
+    let started: Router;
     try {
-      admin = await attachAdmin(started, { log: log.child({ component: 'admin' }), metrics, observer });
+      started = await Router.start(config, { log, observer, io: observer });
     } catch (err) {
-      // Without its admin API the router cannot be observed or probed: do not run blind.
-      log.error({ err: (err as Error).message, listen: config.admin.listen }, 'admin API failed to start');
-      await started.stop();
-      return 1;
+      await bound.close();
+      throw err;
     }
+    admin = bound.attach(started);
     router = started;
     if (stopRequested !== null) drain(router);
     if (config.source.type === 'file' && !config.source.file.follow) {
