@@ -3,7 +3,7 @@
 import type { Logger } from '../log.ts';
 import type { RouterConfig } from '../config/schema.ts';
 import type { Pool } from '../store/pool.ts';
-import type { AdminRule } from './server.ts';
+import type { AdminReloads, AdminRule } from './server.ts';
 import { producerSettings } from '../kafka/client-config.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { PrometheusObserver } from '../metrics/prometheus-observer.ts';
@@ -25,6 +25,8 @@ export interface AttachOptions {
   /** Defaults to the router's config (admin.listen, admin.token). */
   listen?: string;
   token?: string;
+  /** For attachAdmin: the reloads POST /v1/reload starts. */
+  reloads?: AdminReloads;
 }
 
 /** What the admin API needs of a running router (lib/app's Router fits): its config, its database and its rules. */
@@ -37,8 +39,8 @@ export interface AdminTarget {
 /** The admin API listening before the router exists: /readyz answers 503 "starting" until a router is attached. */
 export interface BoundAdmin {
   readonly server: AdminServer;
-  /** Serve this router from now on; close() of the result closes the server too. */
-  attach(router: AdminTarget): AttachedAdmin;
+  /** Serve this router (and its reloads) from now on; close() of the result closes the server too. */
+  attach(router: AdminTarget, reloads?: AdminReloads): AttachedAdmin;
   close(): Promise<void>;
 }
 
@@ -52,7 +54,7 @@ const BIND_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND
  * failure is a ConfigError naming the code and the address (exit 2).
  */
 export async function bindAdmin(config: RouterConfig, options: AttachOptions): Promise<BoundAdmin> {
-  let attached: { router: AdminTarget; readiness: ReadinessCheck } | null = null;
+  let attached: { router: AdminTarget; readiness: ReadinessCheck; reloads: AdminReloads | null } | null = null;
   const listen = options.listen ?? config.admin.listen;
   let server: AdminServer;
   try {
@@ -68,6 +70,7 @@ export async function bindAdmin(config: RouterConfig, options: AttachOptions): P
       },
       token: options.token ?? config.admin.token,
       registry: options.metrics.registry,
+      reloads: () => attached?.reloads ?? null,
       observer: options.observer,
     });
   } catch (err) {
@@ -82,9 +85,9 @@ export async function bindAdmin(config: RouterConfig, options: AttachOptions): P
   return {
     server,
     close,
-    attach(router) {
+    attach(router, reloads) {
       const readiness = routerReadiness(router);
-      attached = { router, readiness };
+      attached = { router, readiness, reloads: reloads ?? null };
       options.metrics.setStateSource({ health: () => readiness.check(), rules: () => router.consumers });
       return { server, readiness, close };
     },
@@ -106,5 +109,5 @@ function routerReadiness(router: AdminTarget): ReadinessCheck {
 
 /** Binds and attaches at once, for a router that is already running (tests). */
 export async function attachAdmin(router: AdminTarget, options: AttachOptions): Promise<AttachedAdmin> {
-  return (await bindAdmin(router.config, options)).attach(router);
+  return (await bindAdmin(router.config, options)).attach(router, options.reloads);
 }

@@ -51,10 +51,10 @@ export function loadEnabledRules(config: RouterConfig, registry: ReadonlyMap<str
   return enabled;
 }
 
-/** What a reload did: the rule set it swapped in, or why it kept the running one. */
+/** What a reload did: the rule set it swapped in, or why it kept the running one (rejected: invalid rules; failed: an error while swapping). */
 export type ReloadResult =
   | { outcome: 'applied' | 'unchanged'; added: string[]; removed: string[]; changed: string[]; kept: string[] }
-  | { outcome: 'failed'; problems: string[] };
+  | { outcome: 'rejected' | 'failed'; problems: string[] };
 
 /** A running rule: its consumer and the steps it runs (closed when the rule goes). */
 interface RunningRule {
@@ -175,7 +175,7 @@ export class Router {
    * stops (its in-flight events finish and are committed) and starts again as written now, from its committed
    * offsets, so every event takes effect once, by the old rule or by the new one. Rules that did not change keep
    * running untouched. An invalid rule set changes nothing: the problems come back and the running rules stay.
-   * Reloads run one at a time.
+   * Reloads run one at a time. The caller logs the result (lib/app/rule-reloads.ts).
    */
   reload(): Promise<ReloadResult> {
     const run = (this.reloading ?? Promise.resolve()).then(() => this.reloadNow());
@@ -190,8 +190,7 @@ export class Router {
       next = loadEnabledRules(this.config, this.registry);
     } catch (err) {
       const problems = err instanceof RuleLoadError ? err.problems : [(err as Error).message];
-      this.log.error({ problems }, 'rules reload refused: the running rules stay');
-      return { outcome: 'failed', problems };
+      return { outcome: 'rejected', problems };
     }
     const byName = new Map(next.map((r) => [r.name, r]));
     const removed = [...this.running.keys()].filter((name) => !byName.has(name));
@@ -215,7 +214,6 @@ export class Router {
     this.running.clear();
     for (const [name, r] of sorted) this.running.set(name, r);
     await Promise.all(built.map((r) => r.consumer.start()));
-    this.log.info({ added, removed, changed, kept }, 'rules reloaded');
     return { outcome: 'applied', added, removed, changed, kept };
   }
 

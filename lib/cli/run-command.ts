@@ -1,5 +1,6 @@
 // `imagematching-router run`: starts the router and its admin API, stops both gracefully on SIGTERM/SIGINT (exit 0).
 // A second signal during shutdown exits at once (exit 130): offsets of unfinished events stay uncommitted.
+// SIGHUP reloads the rules (as POST /v1/reload does): what changed is swapped in, an invalid set keeps the old one.
 import { loadConfigFile } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { Router, loadEnabledRules } from '../app/router.ts';
@@ -8,6 +9,7 @@ import { createMetrics, PrometheusObserver } from '../metrics/index.ts';
 import { bindAdmin, type AttachedAdmin } from '../admin/attach.ts';
 import { applyHeapGrowth } from './heap-growth.ts';
 import { watchParent } from './parent-watch.ts';
+import { RuleReloads } from '../app/rule-reloads.ts';
 
 export async function runCommand(opts: { config: string }): Promise<number> {
   const { config } = loadConfigFile(opts.config);
@@ -47,6 +49,15 @@ export async function runCommand(opts: { config: string }): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => shutdown(signal);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  let reloads: RuleReloads | null = null;
+  let reloadRequested = false;
+  const onHangup = () => {
+    if (stopRequested !== null) log.warn('SIGHUP during shutdown: no reload');
+    else if (reloads) void reloads.reload('SIGHUP');
+    // Before the router runs: it reloads once it has started, so a rule file changed meanwhile is not missed.
+    else reloadRequested = true;
+  };
+  process.on('SIGHUP', onHangup);
   const unwatch = watchParent({
     env: process.env,
     ppid: () => process.ppid,
@@ -67,9 +78,11 @@ export async function runCommand(opts: { config: string }): Promise<number> {
       await bound.close();
       throw err;
     }
-    admin = bound.attach(started);
+    reloads = new RuleReloads(started, { log, metrics });
+    admin = bound.attach(started, reloads);
     router = started;
     if (stopRequested !== null) drain(router);
+    else if (reloadRequested) void reloads.reload('SIGHUP');
     if (config.source.type === 'file' && !config.source.file.follow) {
       // A replay or backfill ends when every line is read and every event finished (or parked).
       const poll = setInterval(() => {
@@ -84,5 +97,6 @@ export async function runCommand(opts: { config: string }): Promise<number> {
     unwatch();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onHangup);
   }
 }
