@@ -3,12 +3,13 @@
 import type { Logger } from '../log.ts';
 import type { RouterConfig } from '../config/schema.ts';
 import type { Pool } from '../store/pool.ts';
-import type { AdminRule } from './server.ts';
+import type { AdminReloads, AdminRule } from './server.ts';
 import { producerSettings } from '../kafka/client-config.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { PrometheusObserver } from '../metrics/prometheus-observer.ts';
-import { startAdminServer, type AdminServer } from './server.ts';
-import { ClusterProbes, KafkaProbe, createReadinessCheck, kafkaProbeSettings, type ReadinessCheck } from './readiness.ts';
+import { HttpError, startAdminServer, type AdminServer } from './server.ts';
+import { ClusterProbes, KafkaProbe, createReadinessCheck, kafkaProbeSettings, type Health, type ReadinessCheck } from './readiness.ts';
+import { ConfigError } from '../errors.ts';
 import { clusterKafkaConfig, clusterNames } from '../kafka/clusters.ts';
 
 export interface AttachedAdmin {
@@ -24,6 +25,8 @@ export interface AttachOptions {
   /** Defaults to the router's config (admin.listen, admin.token). */
   listen?: string;
   token?: string;
+  /** For attachAdmin: the reloads POST /v1/reload starts. */
+  reloads?: AdminReloads;
 }
 
 /** What the admin API needs of a running router (lib/app's Router fits): its config, its database and its rules. */
@@ -33,9 +36,67 @@ export interface AdminTarget {
   readonly consumers: readonly AdminRule[];
 }
 
-export async function attachAdmin(router: AdminTarget, options: AttachOptions): Promise<AttachedAdmin> {
+/** The admin API listening before the router exists: /readyz answers 503 "starting" until a router is attached. */
+export interface BoundAdmin {
+  readonly server: AdminServer;
+  /** Serve this router (and its reloads) from now on; close() of the result closes the server too. */
+  attach(router: AdminTarget, reloads?: AdminReloads): AttachedAdmin;
+  close(): Promise<void>;
+}
+
+const STARTING: Health = { kafka: null, database: false, reasons: ['router starting'], starting: true };
+
+// The errors of a listen that a different admin.listen (or permission) fixes: configuration, not a crash.
+const BIND_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Listens on admin.listen first, so a busy or forbidden address stops `run` before anything is consumed: such a
+ * failure is a ConfigError naming the code and the address (exit 2).
+ */
+export async function bindAdmin(config: RouterConfig, options: AttachOptions): Promise<BoundAdmin> {
+  let attached: { router: AdminTarget; readiness: ReadinessCheck; reloads: AdminReloads | null } | null = null;
+  const listen = options.listen ?? config.admin.listen;
+  let server: AdminServer;
+  try {
+    server = await startAdminServer(listen, {
+      log: options.log,
+      rules: () => attached?.router.consumers ?? [],
+      readiness: { check: () => (attached ? attached.readiness.check() : Promise.resolve(STARTING)) },
+      db: {
+        query: (text, values) => {
+          if (!attached) return Promise.reject(new HttpError(503, 'starting: the router is not running yet'));
+          return attached.router.pool.query(text, values);
+        },
+      },
+      token: options.token ?? config.admin.token,
+      registry: options.metrics.registry,
+      reloads: () => attached?.reloads ?? null,
+      observer: options.observer,
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== undefined && BIND_ERRORS.has(code)) throw new ConfigError('admin.listen', `cannot listen on ${listen}: ${code}`);
+    throw err;
+  }
+  const close = async () => {
+    await server.close();
+    await attached?.readiness.close();
+  };
+  return {
+    server,
+    close,
+    attach(router, reloads) {
+      const readiness = routerReadiness(router);
+      attached = { router, readiness, reloads: reloads ?? null };
+      options.metrics.setStateSource({ health: () => readiness.check(), rules: () => router.consumers });
+      return { server, readiness, close };
+    },
+  };
+}
+
+function routerReadiness(router: AdminTarget): ReadinessCheck {
   const { config } = router;
-  const readiness = createReadinessCheck({
+  return createReadinessCheck({
     pool: router.pool,
     // Only a Kafka-sourced router depends on Kafka; file and EventStreams replays run without it.
     kafka:
@@ -44,28 +105,9 @@ export async function attachAdmin(router: AdminTarget, options: AttachOptions): 
         : undefined,
     rules: () => router.consumers,
   });
-  options.metrics.setStateSource({ health: () => readiness.check(), rules: () => router.consumers });
-  let server: AdminServer;
-  try {
-    server = await startAdminServer(options.listen ?? config.admin.listen, {
-      log: options.log,
-      rules: () => router.consumers,
-      readiness,
-      db: router.pool,
-      token: options.token ?? config.admin.token,
-      registry: options.metrics.registry,
-      observer: options.observer,
-    });
-  } catch (err) {
-    await readiness.close();
-    throw err;
-  }
-  return {
-    server,
-    readiness,
-    close: async () => {
-      await server.close();
-      await readiness.close();
-    },
-  };
+}
+
+/** Binds and attaches at once, for a router that is already running (tests). */
+export async function attachAdmin(router: AdminTarget, options: AttachOptions): Promise<AttachedAdmin> {
+  return (await bindAdmin(router.config, options)).attach(router, options.reloads);
 }

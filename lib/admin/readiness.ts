@@ -9,6 +9,8 @@ export interface Health {
   kafka: boolean | null;
   database: boolean;
   reasons: string[];
+  /** Set while the admin API runs ahead of the router (bound, router still starting). */
+  starting?: boolean;
 }
 
 export interface ReadinessCheck {

@@ -24,6 +24,11 @@ export interface AdminRule {
   resume(): void;
 }
 
+/** Rule reloads as the admin API starts them (lib/app's RuleReloads fits): null while one is running. */
+export interface AdminReloads {
+  tryReload(trigger: string): Promise<{ outcome: 'applied' | 'unchanged' | 'rejected' | 'failed' }> | null;
+}
+
 export interface AdminDeps {
   log: Logger;
   rules: () => readonly AdminRule[];
@@ -32,6 +37,8 @@ export interface AdminDeps {
   /** Bearer token for pause/resume; empty disables those routes (403). */
   token: string;
   registry?: Pick<Registry, 'metrics' | 'contentType'>;
+  /** POST /v1/reload; absent or null while there is no running router to reload (503). */
+  reloads?: () => AdminReloads | null;
   observer?: { ruleCounts(rule: string): RuleCounts; rulePartitions(rule: string): PartitionSnapshot[] };
 }
 
@@ -106,7 +113,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.get('/readyz', async (_req, res) => {
     const health = await deps.readiness.check();
     const ready = health.reasons.length === 0;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', kafka: health.kafka, database: health.database, reasons: health.reasons });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : health.starting ? 'starting' : 'not ready', kafka: health.kafka, database: health.database, reasons: health.reasons });
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -142,6 +149,16 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   };
   app.post('/v1/rules/:name/pause', requireToken, control('pause'));
   app.post('/v1/rules/:name/resume', requireToken, control('resume'));
+
+  // Reads the rule files again and swaps in what changed; an invalid set is refused (422) and the running rules stay.
+  app.post('/v1/reload', requireToken, async (_req, res) => {
+    const reloads = deps.reloads?.() ?? null;
+    if (!reloads) throw new HttpError(503, 'the router is not running yet');
+    const reloading = reloads.tryReload('admin API');
+    if (!reloading) throw new HttpError(409, 'a reload is already in progress');
+    const result = await reloading;
+    res.status(result.outcome === 'rejected' ? 422 : result.outcome === 'failed' ? 500 : 200).json(result);
+  });
 
   app.get('/v1/pages/:wiki/:pageId', async (req, res) => {
     const wiki = String(req.params.wiki);

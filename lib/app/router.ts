@@ -63,10 +63,10 @@ export function checkAllowedHosts(config: RouterConfig, enabled: readonly Resolv
   if (outside.length > 0) throw ConfigError.all(outside.map((p) => new ConfigError('', formatProblem(p))));
 }
 
-/** What a reload did: the rule set it swapped in, or why it kept the running one. */
+/** What a reload did: the rule set it swapped in, or why it kept the running one (rejected: invalid rules; failed: an error while swapping). */
 export type ReloadResult =
   | { outcome: 'applied' | 'unchanged'; added: string[]; removed: string[]; changed: string[]; kept: string[] }
-  | { outcome: 'failed'; problems: string[] };
+  | { outcome: 'rejected' | 'failed'; problems: string[] };
 
 /** A running rule: its consumer and the steps it runs (closed when the rule goes). */
 interface RunningRule {
@@ -187,7 +187,7 @@ export class Router {
    * stops (its in-flight events finish and are committed) and starts again as written now, from its committed
    * offsets, so every event takes effect once, by the old rule or by the new one. Rules that did not change keep
    * running untouched. An invalid rule set changes nothing: the problems come back and the running rules stay.
-   * Reloads run one at a time.
+   * Reloads run one at a time. The caller logs the result (lib/app/rule-reloads.ts).
    */
   reload(): Promise<ReloadResult> {
     const run = (this.reloading ?? Promise.resolve()).then(() => this.reloadNow());
@@ -202,8 +202,7 @@ export class Router {
       next = loadEnabledRules(this.config, this.registry);
     } catch (err) {
       const problems = err instanceof RuleLoadError || err instanceof ConfigError ? [...err.problems] : [(err as Error).message];
-      this.log.error({ problems }, 'rules reload refused: the running rules stay');
-      return { outcome: 'failed', problems };
+      return { outcome: 'rejected', problems };
     }
     const byName = new Map(next.map((r) => [r.name, r]));
     const removed = [...this.running.keys()].filter((name) => !byName.has(name));
@@ -227,7 +226,6 @@ export class Router {
     this.running.clear();
     for (const [name, r] of sorted) this.running.set(name, r);
     await Promise.all(built.map((r) => r.consumer.start()));
-    this.log.info({ added, removed, changed, kept }, 'rules reloaded');
     return { outcome: 'applied', added, removed, changed, kept };
   }
 

@@ -196,7 +196,8 @@ export const HttpSchema = Type.Object(
 export const AdminSchema = Type.Object(
   {
     listen: Type.String({
-      pattern: '^[^:]+:[0-9]{1,5}$',
+      // host:port with a port from 0 (any free one, for tests) to 65535.
+      pattern: '^[^:]+:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$',
       default: '127.0.0.1:8686',
       description: 'host:port of the admin HTTP endpoint; 127.0.0.1 unless you mean to expose it',
     }),

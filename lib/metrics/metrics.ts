@@ -28,6 +28,8 @@ export interface Metrics {
   readonly commitFailures: Counter<'rule'>;
   readonly rulePaused: Gauge<'rule'>;
   readonly dependencyUp: Gauge<'dependency'>;
+  readonly rulesReloads: Counter<'outcome'>;
+  readonly rulesLastReload: Gauge;
 
   // Helpers for the MediaWiki client and the store, which observe them directly.
   readonly mediawikiRequests: Counter<'domain' | 'status_class'>;
@@ -164,6 +166,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         this.set({ dependency: 'database' }, health.database ? 1 : 0);
       },
     }),
+    rulesReloads: new Counter({
+      name: name('rules_reloads_total'),
+      help: 'Rule reloads (SIGHUP, POST /v1/reload) by outcome: applied (also when nothing changed), rejected (invalid rule set, the running rules stay), failed (an error while swapping)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    rulesLastReload: new Gauge({
+      name: name('rules_last_reload_success_timestamp_seconds'),
+      help: 'Unix time of the last applied rule reload; no sample until one',
+      registers,
+    }),
     mediawikiRequests: new Counter({
       name: name('mediawiki_requests_total'),
       help: 'MediaWiki Action API requests by wiki domain and HTTP status class (2xx, 3xx, 4xx, 5xx, or error when no response)',
@@ -202,6 +215,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       cachedHealth = null;
     },
   };
+  // Every outcome from zero, so increase() sees the first rejected reload (a series born at 1 shows no increase).
+  for (const outcome of ['applied', 'rejected', 'failed']) metrics.rulesReloads.inc({ outcome }, 0);
   return metrics;
 }
 

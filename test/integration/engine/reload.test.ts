@@ -41,7 +41,7 @@ ${extra}`;
   test('an invalid rule set is refused with its problems and the running rules go on', async () => {
     writeFileSync(join(dir, 'rules.yaml'), rules(1).replace('http:', 'htp:'));
     const result = await running.router.reload();
-    assert.equal(result.outcome, 'failed');
+    assert.equal(result.outcome, 'rejected');
     assert.match((result as { problems: string[] }).problems.join('\n'), /rules\.yaml:\d+:\d+: effects\.steps\[0\]\.htp: unknown handler "htp" \(did you mean "http"\?\)/);
     assert.deepEqual(running.router.consumers.map((c) => [c.name, c.status]), [['effects', 'running']]);
     writeFileSync(join(dir, 'rules.yaml'), rules(1));
