@@ -1,7 +1,7 @@
 // `npm run demo`: the real pipeline on a bundled sample, with no Kafka, no PostgreSQL server and no network.
 // Events come from NDJSON files, the MediaWiki API is a local server over sample articles written for the project,
 // and the state lands in an embedded PostgreSQL. Then it prints what changed and where to look next.
-import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../project-root.ts';
@@ -10,8 +10,31 @@ import { createLogger } from '../log.ts';
 import { Router } from '../app/router.ts';
 import { FakeMediaWiki } from './fake-mediawiki.ts';
 import type { Pool } from '../store/pool.ts';
+import type { RouterConfig } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import { SuggestionImporter } from '../suggestions/importer.ts';
+import { formatSummary } from '../cli/import-suggestions-command.ts';
+import { attachAdmin } from '../admin/attach.ts';
+import { createMetrics, PrometheusObserver } from '../metrics/index.ts';
 
 export const DEMO_DIR = join(PROJECT_ROOT, 'demo');
+/** The page the demo's dataset suggests images for and a later edit illustrates by another route. */
+export const DEMO_SERVED_PAGE = { wiki: 'enwiki', pageId: 1003 };
+const WORK_DIR_NAME = 'imagematching-router-demo';
+/** Marks a folder as the demo's own, so a run never deletes a folder it did not make. */
+const MARKER = '.imagematching-router-demo';
+
+/** `<root>/imagematching-router-demo`, emptied: one folder whatever the number of runs. */
+export function demoWorkDir(root: string = tmpdir()): string {
+  const dir = join(root, WORK_DIR_NAME);
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, MARKER))) {
+    throw new Error(`${dir} exists and is not the demo's (no ${MARKER} in it): move it away or remove it`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, MARKER), 'made by `imagematching-router demo`, replaced on each run\n');
+  return dir;
+}
 
 interface DemoRevision {
   revid: number;
@@ -26,6 +49,17 @@ interface DemoRevision {
 
 export interface DemoResult {
   workDir: string;
+  /** The embedded database's folder. */
+  dbDir: string;
+  /** Where produced, retry and dead-letter topics are JSON-lines files. */
+  topicsDir: string;
+  /** The dataset import's summary lines. */
+  imported: string[];
+  /** What GET /v1/suggestions/:wiki/:pageId answered for DEMO_SERVED_PAGE before and after the later edit. */
+  servedBefore: unknown;
+  servedAfter: unknown;
+  /** The weighted-tag clear events produced by the later edit. */
+  clears: Array<Record<string, unknown>>;
   pool: Pool;
   router: Router;
   apiRequests: number;
@@ -36,10 +70,59 @@ export interface DemoResult {
   seconds: number;
 }
 
-/** Runs the sample through the router until every event is finished; the caller closes `router`. */
-export async function runDemoPipeline(options: { workDir?: string; logLevel?: string } = {}): Promise<DemoResult> {
+function demoConfig(workDir: string, apiUrl: string, inputs: string[], logLevel: string): RouterConfig {
+  return parseConfig(
+    `service: {name: imagematching-router-demo}
+source:
+  type: file
+  state_dir: ${JSON.stringify(join(workDir, 'state'))}
+  file: {paths: ${JSON.stringify(inputs)}}
+database: {url: "", embedded_path: ${JSON.stringify(join(workDir, 'pgdata'))}}
+mediawiki: {api_url: ${JSON.stringify(apiUrl)}, batch_linger_ms: 5}
+rules: {paths: [${JSON.stringify(join(PROJECT_ROOT, 'rules'))}]}
+kafka: {commit_interval_ms: 50}
+log: {level: ${logLevel}}
+`,
+    {},
+    'demo config',
+  );
+}
+
+async function untilDrained(router: Router): Promise<void> {
+  const deadline = Date.now() + 50_000;
+  while (!router.drained) {
+    if (Date.now() > deadline) throw new Error('the demo did not finish within 50 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs `router` to the end of its files with the admin API on an ephemeral port, and asks it for the page's suggestions. */
+async function drainAndAsk(router: Router, log: Logger): Promise<unknown> {
+  await untilDrained(router);
+  const metrics = createMetrics();
+  const admin = await attachAdmin(router, { log, metrics, observer: new PrometheusObserver(metrics), listen: '127.0.0.1:0' });
+  try {
+    const res = await fetch(`http://127.0.0.1:${admin.server.port}/v1/suggestions/${DEMO_SERVED_PAGE.wiki}/${DEMO_SERVED_PAGE.pageId}`);
+    return await res.json();
+  } finally {
+    await admin.close();
+  }
+}
+
+function jsonLines(file: string): Array<Record<string, unknown>> {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+}
+
+const CLEAR_TOPIC = 'mediawiki.cirrussearch.page_weighted_tags_change.v1';
+
+/**
+ * Imports the demo's suggestions dataset, runs the sample through the router until every event is finished, asks
+ * the admin API for a page's suggestions, then runs the router again (resuming from its checkpoints) over a later
+ * edit that illustrates that page by another route, and asks again. The caller closes `router`.
+ */
+export async function runDemoPipeline(options: { workDir?: string; tmpRoot?: string; logLevel?: string } = {}): Promise<DemoResult> {
   const started = performance.now();
-  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'imagematching-router-demo-'));
+  const workDir = options.workDir ?? demoWorkDir(options.tmpRoot);
   const api = new FakeMediaWiki();
   const revisions = JSON.parse(readFileSync(join(DEMO_DIR, 'revisions.json'), 'utf8')) as DemoRevision[];
   for (const r of revisions) {
@@ -53,30 +136,34 @@ export async function runDemoPipeline(options: { workDir?: string; logLevel?: st
     });
   }
   await api.start();
-  const config = parseConfig(
-    `service: {name: imagematching-router-demo}
-source:
-  type: file
-  state_dir: ${JSON.stringify(join(workDir, 'state'))}
-  file: {paths: [${JSON.stringify(join(DEMO_DIR, 'events'))}]}
-database: {url: "", embedded_path: ${JSON.stringify(join(workDir, 'pgdata'))}}
-mediawiki: {api_url: ${JSON.stringify(api.url)}, batch_linger_ms: 5}
-rules: {paths: [${JSON.stringify(join(PROJECT_ROOT, 'rules'))}]}
-kafka: {commit_interval_ms: 50}
-log: {level: ${options.logLevel ?? 'error'}}
-`,
-    {},
-    'demo config',
-  );
-  const router = await Router.start(config, { log: createLogger(config.log.level as 'warn') });
-  const deadline = Date.now() + 50_000;
-  while (!router.drained) {
-    if (Date.now() > deadline) throw new Error('the demo did not finish within 50 s');
-    await new Promise((r) => setTimeout(r, 50));
+  const logLevel = options.logLevel ?? 'error';
+  const log = createLogger(logLevel as 'warn');
+  const events = join(DEMO_DIR, 'events');
+  let router = await Router.start(demoConfig(workDir, api.url, [events], logLevel), { log });
+  const topicsDir = join(workDir, 'state', 'topics');
+  let servedBefore: unknown;
+  let clearsBefore: number;
+  let imported: string[];
+  try {
+    // What `import-suggestions` runs, on the router's database.
+    imported = formatSummary(await new SuggestionImporter({ pool: router.pool, log }).importPaths([join(DEMO_DIR, 'suggestions')]));
+    servedBefore = await drainAndAsk(router, log);
+    clearsBefore = jsonLines(join(topicsDir, `${CLEAR_TOPIC}.jsonl`)).length;
+  } finally {
+    await router.stop(5000);
   }
+  // The same router again with a later file: the checkpoints skip what the first run finished.
+  router = await Router.start(demoConfig(workDir, api.url, [events, join(DEMO_DIR, 'later')], logLevel), { log });
+  const servedAfter = await drainAndAsk(router, log);
   await api.stop();
   return {
     workDir,
+    dbDir: join(workDir, 'pgdata'),
+    topicsDir,
+    imported,
+    servedBefore,
+    servedAfter,
+    clears: jsonLines(join(topicsDir, `${CLEAR_TOPIC}.jsonl`)).slice(clearsBefore).map((r) => JSON.parse(String(r.value)) as Record<string, unknown>),
     pool: router.pool,
     router,
     apiRequests: api.requests.length,
@@ -86,6 +173,13 @@ log: {level: ${options.logLevel ?? 'error'}}
   };
 }
 
+const shellQuote = (text: string) => (/^[A-Za-z0-9_./:=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+
+/** The `query` command line, from the checkout, that runs `sql` on the demo's database (once the demo has ended). */
+export function demoQueryCommand(dbDir: string, sql: string): string {
+  return `node bin/imagematching-router.js query --db ${shellQuote(dbDir)} ${shellQuote(sql)}`;
+}
+
 function countLines(file: string): number {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
 }
@@ -93,8 +187,18 @@ function countLines(file: string): number {
 export async function demoCommand(print: (line: string) => void = console.log): Promise<number> {
   print('imagematching-router demo: the real pipeline on a bundled sample (no Kafka, no database server, no network)\n');
   const result = await runDemoPipeline();
-  const { pool, workDir } = result;
+  const { pool } = result;
   try {
+    const page = `${DEMO_SERVED_PAGE.wiki}/${DEMO_SERVED_PAGE.pageId}`;
+    print('The serving path (docs/integration.md):');
+    print(`  imported demo/suggestions/ as import-suggestions does: ${result.imported.join('; ')}`);
+    print(`  GET /v1/suggestions/${page}, after the sample (its rejected suggestions are left out):`);
+    print(`    ${JSON.stringify(result.servedBefore)}`);
+    print(`  then demo/later/ : a reader adds a photo to that page, not through a suggestion; GET /v1/suggestions/${page}:`);
+    print(`    ${JSON.stringify(result.servedAfter)}`);
+    print(`  and the weighted-tag clear it produced (${CLEAR_TOPIC}):`);
+    for (const clear of result.clears) print(`    ${JSON.stringify(clear)}`);
+    print('');
     const pages = await pool.query<{ wiki: string; page_title: string; images: string[]; illustrated_by_suggestion: boolean | null }>(
       `SELECT wiki, page_title, images, illustrated_by_suggestion FROM page_image_state WHERE illustrated ORDER BY wiki, page_title`,
     );
@@ -114,7 +218,7 @@ export async function demoCommand(print: (line: string) => void = console.log): 
     print(`\nRecommendation statuses (${statuses.rows.length}):`);
     for (const s of statuses.rows) print(`  ${s.status.padEnd(11)} ${s.wiki} page ${s.page_id} ${s.image}${s.reasons.length ? ` (${s.reasons.join(', ')})` : ''}`);
     const exclusions = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM recommendation_exclusions`);
-    const topics = join(workDir, 'state', 'topics');
+    const topics = result.topicsDir;
     const deadLetters = countLines(join(topics, 'imagematching-router-demo.error.jsonl'));
     const derived = countLines(join(topics, 'imagematching.page_image_change.jsonl'));
     print(`\nThe batch job's view recommendation_exclusions has ${exclusions.rows[0]?.n ?? 0} row(s) to leave out of the next dataset.`);
@@ -123,11 +227,14 @@ export async function demoCommand(print: (line: string) => void = console.log): 
       `${result.apiRequests} MediaWiki API request(s) (${result.revisionRequests} for revisions, ${result.illustrationRequests} for the model's illustration rule); ` +
         `finished in ${result.seconds.toFixed(1)} s.`,
     );
-    print(`\nWhere to look next:`);
-    print(`  state, dead letters and derived events: ${join(workDir, 'state')}  (files: ${existsSync(topics) ? readdirSync(topics).join(', ') : 'none'})`);
-    print(`  the rules that did this:                rules/image_matching.yaml (docs/rules.md)`);
-    print(`  the tables and the batch-job queries:   docs/state.md`);
-    print(`  run it on Kafka and PostgreSQL:         README.md, "Running in production"`);
+    const sql = 'SELECT wiki, page_id, image, reason FROM recommendation_exclusions ORDER BY wiki, page_id, image';
+    print(`\nWhere to look next (this folder is replaced on the next run):`);
+    print(`  derived events, retries, dead letters: ${result.topicsDir}  (${existsSync(result.topicsDir) ? readdirSync(result.topicsDir).join(', ') : 'none'})`);
+    print(`  checkpoints of the event files:        ${join(result.workDir, 'state', 'checkpoints')}`);
+    print(`  the embedded database:                 ${result.dbDir}`);
+    print(`  query it (docs/state.md has more):     ${demoQueryCommand(result.dbDir, sql)}`);
+    print(`  the rules that did this:               rules/image_matching.yaml (docs/rules.md)`);
+    print(`  run it on Kafka and PostgreSQL:        README.md, "Running in production"`);
   } finally {
     await result.router.stop(5000);
   }

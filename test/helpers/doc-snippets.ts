@@ -49,10 +49,13 @@ export function readCodeBlocks(path: string, lang?: string): CodeBlock[] {
 export function sqlStatements(code: string): string[] {
   const statements: string[] = [];
   let current: string[] = [];
+  // Inside a $$-quoted body (a DO block) a line's `;` ends a statement of the body, not of the block.
+  let inDollarQuote = false;
   for (const line of code.split('\n')) {
     if (/^\s*--/.test(line)) continue;
     current.push(line);
-    if (/;\s*(--.*)?$/.test(line)) {
+    if ((line.match(/\$\$/g) ?? []).length % 2 === 1) inDollarQuote = !inDollarQuote;
+    if (!inDollarQuote && /;\s*(--.*)?$/.test(line)) {
       const text = current.join('\n').replace(/;\s*(--.*)?$/, '').trim();
       if (text) statements.push(text);
       current = [];

@@ -1,4 +1,4 @@
-// Every shell command of docs/runbook.md and docs/integration.md is checked: `npx imagematching-router` lines against
+// Every shell command of docs/runbook.md and docs/integration.md is checked: `node bin/imagematching-router.js` lines against
 // the real CLI's help (subcommand and every --option) and run where safe (validate, check-config, migrate, redrive
 // against the real broker under a fresh service name); Kafka tool lines on the real broker (fresh group and topic
 // names); curl lines against a real admin API. A command of a kind no test runs fails the first test.
@@ -24,7 +24,8 @@ const commands = DOCS.flatMap((doc) => shellCommands(readCodeBlocks(join(REPO, d
 const BIN = join(REPO, 'bin/imagematching-router.js');
 const where = (c: ShellCommand) => `${c.block.file.replace(REPO, '')}:${c.block.line}: ${c.text}`;
 
-const isCli = (c: ShellCommand) => c.words[0] === 'npx' && c.words[1] === 'imagematching-router';
+// From the checkout, never `npx imagematching-router`: outside it npx asks the public registry for that name.
+const isCli = (c: ShellCommand) => c.words[0] === 'node' && c.words[1] === 'bin/imagematching-router.js';
 const sub = (c: ShellCommand) => c.words[2] ?? '';
 const KAFKA_TOOLS: Record<string, string> = {
   'kafka-topics.sh': 'org.apache.kafka.tools.TopicCommand',
@@ -56,7 +57,11 @@ describe('shell commands in the runbook and the integration guide', () => {
     }
   });
 
-  test('every `npx imagematching-router` subcommand and --option exists in the CLI help', () => {
+  test('no documented command runs the CLI through npx', () => {
+    for (const c of commands) assert.ok(!(c.words[0] === 'npx' && c.words[1] === 'imagematching-router'), `${c.block.file}:${c.block.line}: ${c.text}`);
+  });
+
+  test('every `node bin/imagematching-router.js` subcommand and --option exists in the CLI help', () => {
     const help = cli(['--help']);
     assert.equal(help.code, 0);
     const subcommands = new Set([...help.stdout.split('Commands:')[1]!.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!));

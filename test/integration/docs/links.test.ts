@@ -3,7 +3,7 @@
 // and the helper that extracts the runnable snippets reads Markdown the way the other doc tests rely on.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { REPO } from '../../helpers/router-harness.ts';
@@ -55,9 +55,13 @@ describe('links and references of the docs', () => {
 
   test('the rule names and dashboard file the runbook relies on exist', () => {
     const rules = read('rules/image_matching.yaml');
-    const runbook = read('docs/runbook.md') + read('docs/integration.md');
-    for (const m of runbook.matchAll(/rules\/([a-z_]+)\/(pause|resume)/g)) assert.match(rules, new RegExp(`name: ${m[1]}\\b`));
-    for (const m of runbook.matchAll(/--rule ([a-z_]+)/g)) assert.match(rules, new RegExp(`name: ${m[1]}\\b`));
+    // Every pause, resume or --rule example of the README and docs/ names a shipped rule.
+    const docs = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    for (const doc of docs) {
+      const text = read(doc);
+      for (const m of text.matchAll(/rules\/([a-z_]+)\/(pause|resume)/g)) assert.match(rules, new RegExp(`name: ${m[1]}\\b`), `${doc}: no shipped rule ${m[1]}`);
+      for (const m of text.matchAll(/--rule ([a-z_]+)/g)) assert.match(rules, new RegExp(`name: ${m[1]}\\b`), `${doc}: no shipped rule ${m[1]}`);
+    }
     const dashboard = JSON.parse(read('ops/grafana/imagematching-router.json')) as { panels: Array<{ type: string; title: string }> };
     const rows = dashboard.panels.filter((p) => p.type === 'row').map((p) => p.title);
     for (const row of rows) assert.match(read('docs/runbook.md'), new RegExp(`^\\| ${row} \\|`, 'm'), `the dashboard row "${row}" is not explained`);

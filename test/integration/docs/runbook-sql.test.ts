@@ -52,6 +52,12 @@ describe('docs/runbook.md SQL runs against the real schema', () => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
+        // The password rotation refuses a superuser (the test's user): run it as a login role of its own, rolled back.
+        if (block.name === 'rotate-password') {
+          const role = `imr_rotate_${process.pid}_${Date.now()}`;
+          await client.query(`CREATE ROLE ${role} LOGIN`);
+          await client.query(`SET LOCAL ROLE ${role}`);
+        }
         const out: Row[][] = [];
         for (const statement of sqlStatements(block.code)) {
           try {
@@ -65,6 +71,20 @@ describe('docs/runbook.md SQL runs against the real schema', () => {
         await client.query('ROLLBACK');
         client.release();
       }
+    }
+  });
+
+  test('the password rotation refuses to run as a superuser, and changes nothing', async () => {
+    const block = blocks.find((b) => b.name === 'rotate-password')!;
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ rolsuper: boolean }>(`SELECT rolsuper FROM pg_roles WHERE rolname = current_user`);
+      assert.equal(rows[0]?.rolsuper, true, 'the test database user is expected to be a superuser');
+      await client.query('BEGIN');
+      await assert.rejects(client.query(sqlStatements(block.code)[0]!), /connected as superuser .*: connect as the router's own role/);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
     }
   });
 

@@ -96,13 +96,13 @@ describe('docs/state.md through `imagematching-router query`', () => {
   });
 
   test('the documented `query` command lines run as written', async () => {
-    const lines = shellCommands(readCodeBlocks(DOC, 'sh')).filter((c) => c.words[1] === 'imagematching-router' && c.words[2] === 'query');
+    const lines = shellCommands(readCodeBlocks(DOC, 'sh')).filter((c) => c.words[1] === 'bin/imagematching-router.js' && c.words[2] === 'query');
     assert.ok(lines.length >= 3);
     const exclusions = readCodeBlocks(DOC, 'sql').find((b) => b.name === 'state-exclusions')!;
     writeFileSync(join(dir, 'exclusions.sql'), exclusions.code);
     for (const c of lines) {
       // The CLI through its bin file; the example configuration from the repository, its database the test server.
-      const line = c.text.replace('npx imagematching-router', `node ${JSON.stringify(join(REPO, 'bin/imagematching-router.js'))}`).replace('config.example.yaml', join(REPO, 'config.example.yaml'));
+      const line = c.text.replace('node bin/imagematching-router.js', `node ${JSON.stringify(join(REPO, 'bin/imagematching-router.js'))}`).replace('config.example.yaml', join(REPO, 'config.example.yaml'));
       const r = await runShell(line, { cwd: dir, env: { ...process.env, DATABASE_URL: server.url }, timeoutMs: 60_000 });
       assert.equal(r.code, 0, `${c.text}\n${r.stderr}`);
       if (c.text.includes('count(*) AS pages')) assert.equal(r.stdout.trim(), '{"pages":3}');

@@ -27,7 +27,7 @@ test('the example rule test file of docs/rules.md is valid and passes against th
 });
 
 test('every `imagematching-router test` line of docs/rules.md runs and succeeds', async () => {
-  const lines = shellCommands(readCodeBlocks(DOC, 'sh')).filter((c) => c.words[1] === 'imagematching-router' && c.words[2] === 'test');
+  const lines = shellCommands(readCodeBlocks(DOC, 'sh')).filter((c) => c.words[1] === 'bin/imagematching-router.js' && c.words[2] === 'test');
   assert.ok(lines.length >= 3);
   const cwd = process.cwd();
   process.chdir(REPO);
