@@ -51,7 +51,7 @@ ${extra}`;
   test('a rule set calling a host outside http.allowed_hosts is refused at its URI, each such host named', async () => {
     writeFileSync(join(dir, 'rules.yaml'), rules(1).replace('http://127.0.0.1:', 'http://elsewhere.example.org:'));
     const result = await running.router.reload();
-    assert.equal(result.outcome, 'failed');
+    assert.equal(result.outcome, 'rejected');
     assert.deepEqual((result as { problems: string[] }).problems.map((p) => p.replace(/^.*rules\.yaml:/, 'rules.yaml:')), [
       `rules.yaml:7:35: effects.steps[0].http.uri: host elsewhere.example.org is not in the config's http.allowed_hosts (127.0.0.1)`,
     ]);
