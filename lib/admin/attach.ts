@@ -10,6 +10,7 @@ import type { PrometheusObserver } from '../metrics/prometheus-observer.ts';
 import { startAdminServer, type AdminServer } from './server.ts';
 import { ClusterProbes, KafkaProbe, createReadinessCheck, kafkaProbeSettings, type ReadinessCheck } from './readiness.ts';
 import { clusterKafkaConfig, clusterNames } from '../kafka/clusters.ts';
+import { createDependencyWatch } from './dependency-watch.ts';
 
 export interface AttachedAdmin {
   server: AdminServer;
@@ -24,6 +25,8 @@ export interface AttachOptions {
   /** Defaults to the router's config (admin.listen, admin.token). */
   listen?: string;
   token?: string;
+  /** How often the database is probed for the outage log lines (default 5 s). */
+  watchIntervalMs?: number;
 }
 
 /** What the admin API needs of a running router (lib/app's Router fits): its config, its database and its rules. */
@@ -60,10 +63,14 @@ export async function attachAdmin(router: AdminTarget, options: AttachOptions): 
     await readiness.close();
     throw err;
   }
+  // Says in the log when the database stops and starts answering: readiness only answers when asked.
+  const watch = createDependencyWatch({ pool: router.pool, log: options.log, databaseUrl: config.database.url || undefined, intervalMs: options.watchIntervalMs });
+  watch.start();
   return {
     server,
     readiness,
     close: async () => {
+      await watch.stop();
       await server.close();
       await readiness.close();
     },

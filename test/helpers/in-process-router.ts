@@ -16,14 +16,14 @@ export interface InProcessRouter {
   stop(): Promise<void>;
 }
 
-export async function startInProcessRouter(configFile: string, options: { token?: string; log?: Logger } = {}): Promise<InProcessRouter> {
+export async function startInProcessRouter(configFile: string, options: { token?: string; log?: Logger; watchIntervalMs?: number } = {}): Promise<InProcessRouter> {
   const { config } = loadConfigFile(configFile);
   const log = options.log ?? (process.env.TEST_LOG_LEVEL ? createLogger(process.env.TEST_LOG_LEVEL as 'debug') : silentLogger);
   const metrics = createMetrics();
   const observer = new PrometheusObserver(metrics);
   const router = await Router.start(config, { log, observer, io: observer });
   // Port 0: parallel test files never collide on admin.listen.
-  const admin = await attachAdmin(router, { log, metrics, observer, listen: '127.0.0.1:0', token: options.token });
+  const admin = await attachAdmin(router, { log, metrics, observer, listen: '127.0.0.1:0', token: options.token, watchIntervalMs: options.watchIntervalMs });
   return {
     router,
     metrics,
