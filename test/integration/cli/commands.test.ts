@@ -66,3 +66,29 @@ describe('the command line', () => {
     assert.match(second.stdout, /schema is up to date/);
   });
 });
+
+describe('a database that cannot be reached at start', () => {
+  /** A port nothing listens on: opened and closed again. */
+  async function closedPort(): Promise<number> {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  for (const command of ['migrate', 'run']) {
+    test(`${command} exits 1 naming database.url (password masked) and the reason`, async () => {
+      const port = await closedPort();
+      const dir = mkdtempSync(join(tmpdir(), 'imr-unreachable-'));
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, `kafka: {brokers: "127.0.0.1:9092"}\ndatabase: {url: "postgres://router:s3cret@127.0.0.1:${port}/imr"}\nrules: {paths: [${join(REPO, 'rules')}]}\n`);
+      const r = cli([command, '--config', file]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const line = `imagematching-router: database.url postgres://router:***@127.0.0.1:${port}/imr is unreachable: connect ECONNREFUSED 127.0.0.1:${port}`;
+      assert.ok(r.stderr.split('\n').includes(line), r.stderr);
+      assert.ok(!(r.stdout + r.stderr).includes('s3cret'));
+    });
+  }
+});
