@@ -68,7 +68,7 @@ log: {level: ${options.logLevel ?? 'error'}}
     {},
     'demo config',
   );
-  const router = await Router.start(config, { log: createLogger(config.log.level as 'warn') });
+  const router = await Router.start(config, { log: createLogger(config.log.level as 'warn', { service: config.service.name }) });
   const deadline = Date.now() + 50_000;
   while (!router.drained) {
     if (Date.now() > deadline) throw new Error('the demo did not finish within 50 s');
