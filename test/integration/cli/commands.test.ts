@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../../helpers/router-harness.ts';
@@ -22,6 +22,15 @@ describe('the command line', () => {
     assert.equal(r.code, 0);
     for (const command of ['run', 'migrate', 'validate', 'test', 'query', 'redrive', 'check-config', 'extract-images']) {
       assert.match(r.stdout, new RegExp(`^\\s+${command}\\b`, 'm'), `${command} missing from --help`);
+    }
+  });
+
+  test('--version and -V print the version of package.json', () => {
+    const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = cli([flag]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `${version}\n`);
     }
   });
 
