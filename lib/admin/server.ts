@@ -148,7 +148,8 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     if (!WIKI.test(wiki)) throw new HttpError(400, 'wiki must be a wiki id such as enwiki');
     if (!PAGE_ID.test(pageId)) throw new HttpError(400, 'pageId must be a positive integer');
     const state = await pageState(deps.db, wiki, pageId);
-    if (!state.image_state && state.recommendations.length === 0 && state.section_decisions.length === 0) throw new HttpError(404, 'no state for this page');
+    const known = state.image_state || state.recommendations.length + state.section_decisions.length + state.unprocessable_events.length > 0;
+    if (!known) throw new HttpError(404, 'no state for this page');
     res.json({ wiki, page_id: Number(pageId), ...state });
   });
 
