@@ -15,10 +15,22 @@ const REDACT = [
   '*.connectionString',
 ];
 
-export function createLogger(level: LevelWithSilent = 'info', destination?: NodeJS.WritableStream): Logger {
+/** The `service` of every line unless config `service.name` says otherwise. */
+export const DEFAULT_SERVICE_NAME = 'imagematching-router';
+
+export interface LoggerOptions {
+  /** Where the lines go (stdout by default). */
+  destination?: NodeJS.WritableStream;
+  /** The `service` field: config `service.name`, so several routers' logs can be told apart. */
+  service?: string;
+}
+
+export function createLogger(level: LevelWithSilent = 'info', destinationOrOptions?: NodeJS.WritableStream | LoggerOptions): Logger {
+  const { destination, service = DEFAULT_SERVICE_NAME }: LoggerOptions =
+    destinationOrOptions === undefined || 'write' in destinationOrOptions ? { destination: destinationOrOptions } : destinationOrOptions;
   const options = {
     level,
-    base: { service: 'imagematching-router' },
+    base: { service },
     redact: { paths: REDACT, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },

@@ -10,6 +10,7 @@ import type { PrometheusObserver } from '../metrics/prometheus-observer.ts';
 import { HttpError, startAdminServer, type AdminServer } from './server.ts';
 import { ClusterProbes, KafkaProbe, createReadinessCheck, kafkaProbeSettings, type Health, type ReadinessCheck } from './readiness.ts';
 import { ConfigError } from '../errors.ts';
+import { createDependencyWatch } from './dependency-watch.ts';
 import { clusterKafkaConfig, clusterNames } from '../kafka/clusters.ts';
 
 export interface AttachedAdmin {
@@ -27,6 +28,8 @@ export interface AttachOptions {
   token?: string;
   /** For attachAdmin: the reloads POST /v1/reload starts. */
   reloads?: AdminReloads;
+  /** How often the database is probed for the outage log lines (default 5 s). */
+  watchIntervalMs?: number;
 }
 
 /** What the admin API needs of a running router (lib/app's Router fits): its config, its database and its rules. */
@@ -78,7 +81,9 @@ export async function bindAdmin(config: RouterConfig, options: AttachOptions): P
     if (code !== undefined && BIND_ERRORS.has(code)) throw new ConfigError('admin.listen', `cannot listen on ${listen}: ${code}`);
     throw err;
   }
+  let watch: ReturnType<typeof createDependencyWatch> | null = null;
   const close = async () => {
+    await watch?.stop();
     await server.close();
     await attached?.readiness.close();
   };
@@ -89,6 +94,9 @@ export async function bindAdmin(config: RouterConfig, options: AttachOptions): P
       const readiness = routerReadiness(router);
       attached = { router, readiness, reloads: reloads ?? null };
       options.metrics.setStateSource({ health: () => readiness.check(), rules: () => router.consumers });
+      // Says in the log when the database stops and starts answering: readiness only answers when asked.
+      watch = createDependencyWatch({ pool: router.pool, log: options.log, databaseUrl: router.config.database.url || undefined, intervalMs: options.watchIntervalMs });
+      watch.start();
       return { server, readiness, close };
     },
   };

@@ -11,6 +11,7 @@ import type { Health } from './readiness.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { RECOMMENDATION_STATUSES, listRecommendations, pageState, type Queryable, type RecommendationStatus } from './state-queries.ts';
 import { registerSuggestionRoutes } from './suggestions-routes.ts';
+import { queryParameters } from './query-parameters.ts';
 
 /** What the admin API needs of a rule consumer (RuleConsumer fits). */
 export interface AdminRule {
@@ -56,14 +57,6 @@ const RULE_NAME = /^[a-z][a-z0-9_]{0,99}$/;
 const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
 
-/** A single query-string value: repeated or nested parameters are rejected rather than guessed at. */
-function queryValue(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new HttpError(400, `${name} must be given once`);
-  return value;
-}
-
 function parseLimit(text: string | undefined): number {
   if (text === undefined) return DEFAULT_LIMIT;
   if (!/^[0-9]{1,4}$/.test(text) || Number(text) < 1 || Number(text) > MAX_LIMIT) throw new HttpError(400, `limit must be an integer from 1 to ${MAX_LIMIT}`);
@@ -106,23 +99,28 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   // No route takes a body today; a small limit keeps a misbehaving client from making us buffer much.
   app.use(express.json({ limit: '1kb' }));
 
-  app.get('/healthz', (_req, res) => {
+  // Every GET route refuses query parameters it does not take (lib/admin/query-parameters.ts).
+  app.get('/healthz', (req, res) => {
+    queryParameters(req.query, []);
     res.json({ status: 'ok' });
   });
 
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
+    queryParameters(req.query, []);
     const health = await deps.readiness.check();
     const ready = health.reasons.length === 0;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : health.starting ? 'starting' : 'not ready', kafka: health.kafka, database: health.database, reasons: health.reasons });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    queryParameters(req.query, []);
     if (!deps.registry) throw new HttpError(404, 'metrics are not enabled');
     const text = await deps.registry.metrics();
     res.set('content-type', deps.registry.contentType).send(text);
   });
 
-  app.get('/v1/rules', (_req, res) => {
+  app.get('/v1/rules', (req, res) => {
+    queryParameters(req.query, []);
     res.json({ rules: deps.rules().map((rule) => describeRule(rule, deps.observer)) });
   });
 
@@ -161,25 +159,28 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   });
 
   app.get('/v1/pages/:wiki/:pageId', async (req, res) => {
+    queryParameters(req.query, []);
     const wiki = String(req.params.wiki);
     const pageId = String(req.params.pageId);
     if (!WIKI.test(wiki)) throw new HttpError(400, 'wiki must be a wiki id such as enwiki');
     if (!PAGE_ID.test(pageId)) throw new HttpError(400, 'pageId must be a positive integer');
     const state = await pageState(deps.db, wiki, pageId);
-    if (!state.image_state && state.recommendations.length === 0 && state.section_decisions.length === 0) throw new HttpError(404, 'no state for this page');
+    const known = state.image_state || state.recommendations.length + state.section_decisions.length + state.unprocessable_events.length > 0;
+    if (!known) throw new HttpError(404, 'no state for this page');
     res.json({ wiki, page_id: Number(pageId), ...state });
   });
 
   app.get('/v1/recommendations', async (req, res) => {
-    const wiki = queryValue(req, 'wiki');
+    const query = queryParameters(req.query, ['wiki', 'status', 'since', 'limit', 'cursor']);
+    const wiki = query.wiki;
     if (wiki !== undefined && !WIKI.test(wiki)) throw new HttpError(400, 'wiki must be a wiki id such as enwiki');
-    const status = queryValue(req, 'status');
+    const status = query.status;
     if (status !== undefined && !(RECOMMENDATION_STATUSES as readonly string[]).includes(status)) {
       throw new HttpError(400, `status must be one of ${RECOMMENDATION_STATUSES.join(', ')}`);
     }
-    const since = parseSince(queryValue(req, 'since'));
-    const limit = parseLimit(queryValue(req, 'limit'));
-    const cursorText = queryValue(req, 'cursor');
+    const since = parseSince(query.since);
+    const limit = parseLimit(query.limit);
+    const cursorText = query.cursor;
     const after = cursorText === undefined ? undefined : decodeCursor(cursorText);
     if (after === null) throw new HttpError(400, 'invalid cursor');
     const page = await listRecommendations(deps.db, { wiki, status: status as RecommendationStatus | undefined, since, limit, after });

@@ -53,6 +53,19 @@ export type SectionDecisionRow = {
   updated_at: string;
 };
 
+/** An event recorded as unprocessable for good (its revision's text is gone, its title names no page). */
+export type UnprocessableEventRow = {
+  /** `rev:<rev_id>` or `title:<DB key>`. */
+  ref: string;
+  reason: 'revision_missing' | 'revision_hidden' | 'page_missing' | 'title_invalid';
+  stream: string | null;
+  event_id: string | null;
+  recorded_at: string;
+};
+
+/** At most this many unprocessable events are listed per page, newest first. */
+export const UNPROCESSABLE_PER_PAGE = 100;
+
 // Microsecond UTC timestamps: what the keyset cursor compares on, and precise for clients.
 const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -69,8 +82,13 @@ export async function pageState(
   db: Queryable,
   wiki: string,
   pageId: string,
-): Promise<{ image_state: PageImageState | null; recommendations: RecommendationRow[]; section_decisions: SectionDecisionRow[] }> {
-  const [state, recs, sections] = await Promise.all([
+): Promise<{
+  image_state: PageImageState | null;
+  recommendations: RecommendationRow[];
+  section_decisions: SectionDecisionRow[];
+  unprocessable_events: UnprocessableEventRow[];
+}> {
+  const [state, recs, sections, unprocessable] = await Promise.all([
     db.query<Raw<PageImageState, 'page_id' | 'rev_id'>>(
       `SELECT wiki, page_id::text AS page_id, page_title, rev_id::text AS rev_id, ${ts('rev_timestamp')} AS rev_timestamp,
               images, illustrated, illustrated_by_suggestion, is_redirect, ${ts('updated_at')} AS updated_at
@@ -86,12 +104,19 @@ export async function pageState(
          FROM recommendation_section_status WHERE wiki = $1 AND page_id = $2::bigint ORDER BY image, section_title`,
       [wiki, pageId],
     ),
+    // A page known only from here (every revision seen was deleted or hidden) is then not a bare 404.
+    db.query<UnprocessableEventRow>(
+      `SELECT ref, reason, stream, event_id, ${ts('recorded_at')} AS recorded_at
+         FROM unprocessable_event WHERE wiki = $1 AND page_id = $2::bigint ORDER BY recorded_at DESC, ref LIMIT $3`,
+      [wiki, pageId, UNPROCESSABLE_PER_PAGE],
+    ),
   ]);
   const row = state.rows[0];
   return {
     image_state: row ? { ...row, page_id: Number(row.page_id), rev_id: Number(row.rev_id) } : null,
     recommendations: recs.rows.map(toRecommendation),
     section_decisions: sections.rows,
+    unprocessable_events: unprocessable.rows,
   };
 }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import type { Queryable } from './state-queries.ts';
 import { newestDataset, pageSuggestions, suggestiblePages, type PreparedQueryable } from '../suggestions/serving-queries.ts';
 import { decodePageCursor, encodePageCursor } from './page-cursor.ts';
+import { queryParameters } from './query-parameters.ts';
 
 export interface SuggestionRouteDeps {
   db: Queryable;
@@ -23,18 +24,6 @@ const PAGE_ID = /^[1-9][0-9]{0,15}$/;
 const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
 
-/** The query string holds only `allowed` names, each given once. */
-function queryParameters(req: Request, allowed: readonly string[]): Record<string, string | undefined> {
-  const query = req.query as Record<string, unknown>;
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(query)) {
-    if (!allowed.includes(name)) throw new BadRequest(allowed.length === 0 ? `unknown query parameter ${name}: this route takes none` : `unknown query parameter ${name}: only ${allowed.join(', ')}`);
-    if (typeof value !== 'string') throw new BadRequest(`${name} must be given once`);
-    out[name] = value;
-  }
-  return out;
-}
-
 function wikiParameter(req: Request): string {
   const wiki = String(req.params.wiki);
   if (!WIKI.test(wiki)) throw new BadRequest('wiki must be a wiki id such as enwiki');
@@ -46,7 +35,7 @@ export function registerSuggestionRoutes(app: express.Express, deps: SuggestionR
   const db = deps.db as Queryable & PreparedQueryable;
 
   const page = async (req: Request, res: express.Response) => {
-    queryParameters(req, []);
+    queryParameters(req.query, []);
     const wiki = wikiParameter(req);
     const pageId = String(req.params.pageId);
     if (!PAGE_ID.test(pageId)) throw new BadRequest('pageId must be a positive integer');
@@ -57,7 +46,7 @@ export function registerSuggestionRoutes(app: express.Express, deps: SuggestionR
   app.get('/public/image_suggestions/suggestions/:wiki/:pageId', page);
 
   app.get('/v1/suggestions/:wiki', async (req, res) => {
-    const query = queryParameters(req, ['limit', 'cursor']);
+    const query = queryParameters(req.query, ['limit', 'cursor']);
     const wiki = wikiParameter(req);
     let limit = DEFAULT_LIMIT;
     if (query.limit !== undefined) {

@@ -43,7 +43,7 @@ export async function importSuggestionsCommand(opts: ImportSuggestionsOptions): 
   const keep = count(opts.keep, '--keep', 1);
   const maxSkipped = count(opts.maxSkipped, '--max-skipped', 0);
   // Logs (a skipped row's warning) go to stderr, so stdout holds the summary alone.
-  const log = createLogger(config.log.level as Parameters<typeof createLogger>[0], process.stderr);
+  const log = createLogger(config.log.level as Parameters<typeof createLogger>[0], { destination: process.stderr, service: config.service.name });
   // A Parquet row group is 100,000 objects at a time: without the cap V8 lets the heap grow to several of them.
   log.debug({ heapGrowth: applyHeapGrowth(config.memory.heap_growth_percent) }, 'memory settings');
   if (config.database.url && (await ensureDatabase(config.database.url))) console.log(`created database ${redactUrl(config.database.url)}`);

@@ -1,6 +1,9 @@
 // The command-line interface: one commander program, one small async function per command.
 // Exit codes: 0 success, 1 command failed (e.g. invalid rules), 2 bad configuration or usage.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { ConfigError } from '../errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { loadRules, formatProblem } from '../rules/load.ts';
@@ -18,11 +21,17 @@ import { demoCommand } from '../demo/run-demo.ts';
 
 const DEFAULT_CONFIG = process.env.IMAGEMATCHING_ROUTER_CONFIG ?? 'config.yaml';
 
+/** The version in package.json, read when asked (`--version`), so it is the one installed. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('imagematching-router')
     .description('Rule-driven Kafka event router that keeps ImageMatching recommendation state current in PostgreSQL')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError();
 

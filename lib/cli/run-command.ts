@@ -18,7 +18,7 @@ export async function runCommand(opts: { config: string }): Promise<number> {
   const { config } = loadConfigFile(opts.config);
   // Offline checks of the config (input paths exist), before any side effect: a ConfigError exits 2.
   checkInputPaths(config);
-  const log = createLogger(config.log.level as Parameters<typeof createLogger>[0]);
+  const log = createLogger(config.log.level as Parameters<typeof createLogger>[0], { service: config.service.name });
   log.info({ heapGrowth: applyHeapGrowth(config.memory.heap_growth_percent) }, 'memory settings');
   const metrics = createMetrics();
   const observer = new PrometheusObserver(metrics);

@@ -70,9 +70,12 @@ export interface DemoResult {
   seconds: number;
 }
 
+/** The demo's service.name, also in its log lines. */
+const DEMO_SERVICE = 'imagematching-router-demo';
+
 function demoConfig(workDir: string, apiUrl: string, inputs: string[], logLevel: string): RouterConfig {
   return parseConfig(
-    `service: {name: imagematching-router-demo}
+    `service: {name: ${DEMO_SERVICE}}
 source:
   type: file
   state_dir: ${JSON.stringify(join(workDir, 'state'))}
@@ -137,7 +140,7 @@ export async function runDemoPipeline(options: { workDir?: string; tmpRoot?: str
   }
   await api.start();
   const logLevel = options.logLevel ?? 'error';
-  const log = createLogger(logLevel as 'warn');
+  const log = createLogger(logLevel as 'warn', { service: DEMO_SERVICE });
   const events = join(DEMO_DIR, 'events');
   let router = await Router.start(demoConfig(workDir, api.url, [events], logLevel), { log });
   const topicsDir = join(workDir, 'state', 'topics');

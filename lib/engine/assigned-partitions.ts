@@ -1,5 +1,6 @@
 // The partitions a rule consumer holds now: per partition its offsets, its pending work (to abandon on revocation)
 // and its committed position. Looked up per consumed message, so lookups allocate nothing.
+import { setMaxListeners } from 'node:events';
 import type { TopicPartition } from '../sources/source.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
 
@@ -13,7 +14,11 @@ export class PartitionState {
   paused = false;
   /** Set when the partition is revoked: its events' completions no longer count. */
   revoked = false;
-  constructor(readonly topic: string, readonly partition: number) {}
+  constructor(readonly topic: string, readonly partition: number) {
+    // Every event waiting out a backoff (a database outage: all of them) listens on this one signal. Their number
+    // is bounded by the partition's in-flight events, so Node's leak warning at 11 listeners is noise here.
+    setMaxListeners(0, this.controller.signal);
+  }
 
   /** An event is done (effects durable, or parked): its offset may be committed once all before it are. */
   finish(offset: number): void {

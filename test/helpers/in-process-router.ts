@@ -19,7 +19,7 @@ export interface InProcessRouter {
   stop(): Promise<void>;
 }
 
-export async function startInProcessRouter(configFile: string, options: { token?: string; log?: Logger } = {}): Promise<InProcessRouter> {
+export async function startInProcessRouter(configFile: string, options: { token?: string; log?: Logger; watchIntervalMs?: number } = {}): Promise<InProcessRouter> {
   const { config } = loadConfigFile(configFile);
   const log = options.log ?? (process.env.TEST_LOG_LEVEL ? createLogger(process.env.TEST_LOG_LEVEL as 'debug') : silentLogger);
   const metrics = createMetrics();
@@ -27,7 +27,7 @@ export async function startInProcessRouter(configFile: string, options: { token?
   const router = await Router.start(config, { log, observer, io: observer });
   // Port 0: parallel test files never collide on admin.listen.
   const reloads = new RuleReloads(router, { log, metrics });
-  const admin = await attachAdmin(router, { log, metrics, observer, listen: '127.0.0.1:0', token: options.token, reloads });
+  const admin = await attachAdmin(router, { log, metrics, observer, listen: '127.0.0.1:0', token: options.token, reloads, watchIntervalMs: options.watchIntervalMs });
   return {
     router,
     metrics,

@@ -1,68 +1,27 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createTopics } from '../../../lib/kafka/admin.ts';
 import { KAFKA_BROKERS, TEST_DATABASE_URL, uniqueName, waitFor } from '../../helpers/services.ts';
 import { writeRouterConfig } from '../../helpers/router-harness.ts';
 import { startInProcessRouter, type InProcessRouter } from '../../helpers/in-process-router.ts';
 import { parsePrometheusText, sumOf } from '../../helpers/prometheus-text.ts';
-
-/** A TCP proxy in front of the shared PostgreSQL: stopping it makes the database unreachable for the router only. */
-class TcpProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
-
-  async start(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    // The same port again after a stop, so the router's unchanged URL works once the proxy is back.
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    const address = server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
-  }
-
-  /** Refuse new connections and cut the open ones, as a database outage would. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-  }
-}
+import { TcpProxy } from '../../helpers/tcp-proxy.ts';
+import { captureLog } from '../../helpers/log-lines.ts';
+import { createPool } from '../../../lib/store/pool.ts';
+import { createDependencyWatch } from '../../../lib/admin/dependency-watch.ts';
 
 describe('readiness against a database that goes away and comes back', () => {
-  const target = new URL(TEST_DATABASE_URL);
-  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  const { proxy, viaProxy } = TcpProxy.forUrl(TEST_DATABASE_URL);
+  const captured = captureLog('info');
   const topic = uniqueName('imr-ready-src');
   let running: InProcessRouter;
 
   before(async () => {
     await proxy.start();
-    const viaProxy = new URL(TEST_DATABASE_URL);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
     await createTopics(KAFKA_BROKERS, [{ topic, partitions: 1 }]);
     const { config } = writeRouterConfig({
       service: uniqueName('imr-ready'),
-      databaseUrl: viaProxy.toString(),
+      databaseUrl: viaProxy(),
       rules: `rules:
   - name: readiness_probe
     topics: [${topic}]
@@ -70,7 +29,7 @@ describe('readiness against a database that goes away and comes back', () => {
       - log: {level: debug}
 `,
     });
-    running = await startInProcessRouter(config);
+    running = await startInProcessRouter(config, { log: captured.log, watchIntervalMs: 50 });
   });
   after(async () => {
     await running?.stop();
@@ -100,6 +59,10 @@ describe('readiness against a database that goes away and comes back', () => {
     assert.equal((await fetch(`${running.url}/healthz`)).status, 200, 'the process is still alive');
     const scrape = parsePrometheusText(await (await fetch(`${running.url}/metrics`)).text());
     assert.equal(sumOf(scrape, 'imagematching_router_dependency_up', { dependency: 'database' }), 0);
+    const warned = await waitFor('the outage in the log', () => captured.lines().find((l) => l.msg === 'database unreachable: events wait until it answers'));
+    assert.equal(warned.level, 'warn');
+    assert.equal(warned.setting, 'database.url');
+    assert.equal(warned.url, viaProxy());
 
     await proxy.start();
     const back = await waitFor('ready again with the database back', async () => {
@@ -108,5 +71,41 @@ describe('readiness against a database that goes away and comes back', () => {
     });
     assert.equal(back.body.database, true);
     assert.ok(running.router.consumers.every((c) => c.status === 'running'), 'the same router kept running');
+    const recovered = await waitFor('the recovery in the log', () => captured.lines().find((l) => String(l.msg).startsWith('database reachable again after')));
+    assert.equal(recovered.level, 'info');
+    assert.equal(typeof recovered.downtime_seconds, 'number');
+    assert.equal(captured.lines().filter((l) => l.dependency === 'database' && l.level === 'warn').length, 1, 'one warning for the whole outage');
+    assert.ok(!captured.raw.some((line) => line.includes('MaxListenersExceededWarning')));
+  });
+});
+
+describe('dependency watch through a proxy in front of the real PostgreSQL', () => {
+  test('one warning however many probes fail, naming database.url with the password masked; one line when it is back', async () => {
+    const { proxy, viaProxy } = TcpProxy.forUrl(TEST_DATABASE_URL);
+    await proxy.start();
+    // The test server trusts local connections, so the password is only there to be masked.
+    const url = new URL(viaProxy());
+    url.password = 'n0t-logged';
+    const pool = createPool({ url: url.toString(), pool_size: 2, statement_timeout_ms: 0 });
+    const { log, lines, raw } = captureLog('info');
+    const watch = createDependencyWatch({ pool, log, databaseUrl: url.toString(), timeoutMs: 5000 });
+    try {
+      await watch.check();
+      assert.deepEqual(lines(), []);
+      await proxy.stop();
+      for (let i = 0; i < 3; i++) await watch.check();
+      await proxy.start();
+      await watch.check();
+      await watch.check();
+    } finally {
+      await watch.stop();
+      await pool.end();
+      await proxy.stop();
+    }
+    const said = lines().filter((l) => l.dependency === 'database');
+    assert.deepEqual(said.map((l) => l.level), ['warn', 'info'], JSON.stringify(said));
+    assert.equal(said[0]!.url, url.toString().replace(':n0t-logged@', ':***@'));
+    assert.match(String(said[0]!.reason), /ECONNREFUSED|terminated|ECONNRESET/);
+    assert.ok(!raw.some((line) => line.includes('n0t-logged')));
   });
 });

@@ -23,6 +23,7 @@ describe('`run` serves the admin API next to the router', () => {
   const dir = mkdtempSync(join(tmpdir(), 'imr-run-admin-'));
   const logFile = join(dir, 'router.log');
   const topic = uniqueName('imr-run-admin-src');
+  const service = uniqueName('imr-run-admin');
   let port = 0;
   let output = '';
   let exited: Promise<number | null>;
@@ -35,7 +36,7 @@ describe('`run` serves the admin API next to the router', () => {
     // The token comes from the environment, as in config.example.yaml.
     writeFileSync(
       join(dir, 'config.yaml'),
-      `service: {name: ${uniqueName('imr-run-admin')}}
+      `service: {name: ${service}}
 kafka: {brokers: "${KAFKA_BROKERS}", dc_prefixes: [""], commit_interval_ms: 100, shutdown_timeout_ms: 5000}
 database: {url: "${TEST_DATABASE_URL}", migrate_on_start: false}
 admin: {listen: "127.0.0.1:${port}", token: "\${ADMIN_TOKEN}"}
@@ -81,5 +82,7 @@ log: {level: debug}
     assert.match(output, /"msg":"admin request"/);
     assert.match(output, /"msg":"rule paused through the admin API"/);
     assert.ok(!output.includes(TOKEN), `the admin token appeared in the log (see ${logFile})`);
+    const services = new Set(output.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { service?: string }).service));
+    assert.deepEqual([...services], [service], 'every log line names the configured service.name');
   });
 });

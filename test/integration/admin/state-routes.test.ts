@@ -74,6 +74,24 @@ describe('state look-ups on a real PostgreSQL', () => {
     assert.equal((await fetch(`${base}/v1/pages/enwiki/999`)).status, 404);
   });
 
+  test('a page known only from unprocessable events lists them instead of answering 404', async () => {
+    await pool.query(
+      `INSERT INTO unprocessable_event (wiki, ref, reason, page_id, stream, event_id, recorded_at) VALUES
+         ('enwiki', 'rev:5001', 'revision_hidden', 77, 'mediawiki.revision-create', 'e1', '2024-05-01T00:00:00Z'),
+         ('enwiki', 'rev:5002', 'revision_missing', 77, 'mediawiki.revision-create', 'e2', '2024-05-02T00:00:00Z'),
+         ('dewiki', 'rev:5003', 'revision_missing', 77, 'mediawiki.revision-create', 'e3', '2024-05-02T00:00:00Z')`,
+    );
+    const res = await fetch(`${base}/v1/pages/enwiki/77`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { image_state: unknown; recommendations: unknown[]; unprocessable_events: unknown[] };
+    assert.equal(body.image_state, null);
+    assert.deepEqual(body.recommendations, []);
+    assert.deepEqual(body.unprocessable_events, [
+      { ref: 'rev:5002', reason: 'revision_missing', stream: 'mediawiki.revision-create', event_id: 'e2', recorded_at: '2024-05-02T00:00:00.000000Z' },
+      { ref: 'rev:5001', reason: 'revision_hidden', stream: 'mediawiki.revision-create', event_id: 'e1', recorded_at: '2024-05-01T00:00:00.000000Z' },
+    ]);
+  });
+
   test('paging through recommendations with the cursor returns every row once, in keyset order', async () => {
     const { items, pages } = await allPages('since=2024-01-01T00:00:00Z', 4);
     assert.equal(items.length, 25);

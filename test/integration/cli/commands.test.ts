@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../../helpers/router-harness.ts';
@@ -22,6 +22,15 @@ describe('the command line', () => {
     assert.equal(r.code, 0);
     for (const command of ['run', 'migrate', 'validate', 'test', 'query', 'redrive', 'check-config', 'extract-images']) {
       assert.match(r.stdout, new RegExp(`^\\s+${command}\\b`, 'm'), `${command} missing from --help`);
+    }
+  });
+
+  test('--version and -V print the version of package.json', () => {
+    const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = cli([flag]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `${version}\n`);
     }
   });
 
@@ -140,4 +149,30 @@ describe('the command line', () => {
     assert.equal(finished(first.stderr)[0]?.summary.applied.length, applied, first.stderr);
     assert.deepEqual(finished(second.stderr).map((f) => f.summary.applied), [[]]);
   });
+});
+
+describe('a database that cannot be reached at start', () => {
+  /** A port nothing listens on: opened and closed again. */
+  async function closedPort(): Promise<number> {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  for (const command of ['migrate', 'run']) {
+    test(`${command} exits 1 naming database.url (password masked) and the reason`, async () => {
+      const port = await closedPort();
+      const dir = mkdtempSync(join(tmpdir(), 'imr-unreachable-'));
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, `kafka: {brokers: "127.0.0.1:9092"}\ndatabase: {url: "postgres://router:s3cret@127.0.0.1:${port}/imr"}\nrules: {paths: [${join(REPO, 'rules')}]}\n`);
+      const r = cli([command, '--config', file]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const line = `imagematching-router: database.url postgres://router:***@127.0.0.1:${port}/imr is unreachable: connect ECONNREFUSED 127.0.0.1:${port}`;
+      assert.ok(r.stderr.split('\n').includes(line), r.stderr);
+      assert.ok(!(r.stdout + r.stderr).includes('s3cret'));
+    });
+  }
 });

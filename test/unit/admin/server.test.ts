@@ -222,6 +222,26 @@ describe('admin API', () => {
     assert.equal((await get('/v1/recommendations')).json().resume_cursor, null, 'nothing listed yet: nothing to resume from');
   });
 
+  test('every GET route refuses an unknown query parameter with a 400 naming it, with a guess, before touching the database', async () => {
+    const before = db.queries.length;
+    const cases: Array<[string, string]> = [
+      ['/v1/recommendations?staus=rejected', 'unknown query parameter staus (did you mean status?): only wiki, status, since, limit, cursor'],
+      ['/v1/recommendations?wiki=enwiki&limt=5&zzz=1', 'unknown query parameters limt (did you mean limit?), zzz: only wiki, status, since, limit, cursor'],
+      ['/v1/pages/enwiki/1?verbose=1', 'unknown query parameter verbose: this route takes none'],
+      ['/v1/rules?name=x', 'unknown query parameter name: this route takes none'],
+      ['/healthz?x=1', 'unknown query parameter x: this route takes none'],
+      ['/readyz?x=1', 'unknown query parameter x: this route takes none'],
+      ['/metrics?x=1', 'unknown query parameter x: this route takes none'],
+      ['/v1/suggestions/enwiki?lmit=5', 'unknown query parameter lmit (did you mean limit?): only limit, cursor'],
+    ];
+    for (const [path, error] of cases) {
+      const res = await get(path);
+      assert.equal(res.status, 400, path);
+      assert.deepEqual(res.json(), { error }, path);
+    }
+    assert.equal(db.queries.length, before);
+  });
+
   test('a database failure is a 500 with a generic JSON error, never a stack trace', async () => {
     db.fail = new Error('relation "recommendation_status" does not exist at /work/secret/path.ts:12');
     try {

@@ -59,3 +59,26 @@ describe('AssignedPartitions', () => {
     assert.equal(state.holds.size, 0);
   });
 });
+
+describe('PartitionState abort signal', () => {
+  test('many events waiting out a backoff on one partition raise no MaxListenersExceededWarning', async () => {
+    const { abortableSleep } = await import('../../../lib/engine/run-chain.ts');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const partitions = new AssignedPartitions();
+      partitions.assign([{ topic: 'a', partition: 0 }]);
+      const state = partitions.get('a', 0)!;
+      // A database outage: every in-flight event of the partition sleeps on the partition's one signal.
+      const sleeps = Array.from({ length: 50 }, () => abortableSleep(60_000, state.controller.signal));
+      await new Promise((resolve) => setImmediate(resolve));
+      state.controller.abort();
+      await Promise.all(sleeps);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings.filter((name) => name === 'MaxListenersExceededWarning'), []);
+  });
+});
