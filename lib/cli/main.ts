@@ -18,6 +18,7 @@ import { redriveCommand } from './redrive-command.ts';
 import { importSuggestionsCommand } from './import-suggestions-command.ts';
 import { RuleLoadError, checkAllowedHosts } from '../app/router.ts';
 import { demoCommand } from '../demo/run-demo.ts';
+import { unknownClusters } from '../app/sinks.ts';
 
 const DEFAULT_CONFIG = process.env.IMAGEMATCHING_ROUTER_CONFIG ?? 'config.yaml';
 
@@ -135,7 +136,15 @@ export function buildProgram(): Command {
         process.exitCode = 1;
         return;
       }
-      checkAllowedHosts(config, rules.filter((r) => r.enabled), hosts);
+      const enabled = rules.filter((r) => r.enabled);
+      checkAllowedHosts(config, enabled, hosts);
+      // As run refuses them: a rule (or its produce step) on a Kafka cluster the config does not define.
+      const unknown = config.source.type === 'kafka' ? unknownClusters(config, enabled) : [];
+      for (const problem of unknown) console.log(problem);
+      if (unknown.length > 0) {
+        process.exitCode = 1;
+        return;
+      }
       console.log(`ok: ${file} is valid; ${rules.length} rule(s) from ${config.rules.paths.join(', ')}`);
     });
 

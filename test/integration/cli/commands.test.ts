@@ -96,6 +96,20 @@ describe('the command line', () => {
     assert.equal(existsSync(join(dir, 'state')), false);
   });
 
+  test('a rule on a Kafka cluster the config does not define fails check-config as it fails run, naming the cluster', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imr-clusters-'));
+    writeFileSync(join(dir, 'rules.yaml'), ['rules:', '  - name: jumbo', '    cluster: analytics', '    topics: [t]', '    steps: [log: {}]', ''].join('\n'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'kafka: {brokers: "127.0.0.1:1"}\ndatabase: {url: "postgres://127.0.0.1:1/x"}\nrules: {paths: [rules.yaml]}\n');
+    const problem = 'unknown Kafka cluster "analytics" (configured: main; add it under kafka.clusters)';
+    const check = cli(['check-config', '--config', file]);
+    assert.equal(check.code, 1, check.stdout + check.stderr);
+    assert.equal(check.stdout.trim(), problem);
+    const run = cli(['run', '--config', file]);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, new RegExp(problem.replace(/[()]/g, '\\$&')));
+  });
+
   test('an http step calling a written-out host outside http.allowed_hosts exits 2 at its URI, before anything starts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'imr-hosts-'));
     writeFileSync(join(dir, 'events.ndjson'), '{"n": 1}\n');
