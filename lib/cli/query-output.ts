@@ -64,7 +64,8 @@ function tableLines(result: QueryRows): string[] {
   if (result.columns.length === 0) return [result.command];
   // One line per row: line breaks inside a value are shown as \n.
   const cells = result.rows.map((row) => row.map((v) => (v === null ? '' : v.replaceAll('\r', '\\r').replaceAll('\n', '\\n'))));
-  const widths = result.columns.map((c, i) => Math.max(width(c.name), ...cells.map((row) => width(row[i]!))));
+  // A loop, not Math.max(...cells): spreading a large result into arguments overflows the call stack.
+  const widths = result.columns.map((c, i) => cells.reduce((w, row) => Math.max(w, width(row[i]!)), width(c.name)));
   const right = result.columns.map((c) => NUMERIC_TYPES.has(c.typeId));
   const line = (values: string[], alignRight: boolean[]) => values.map((v, i) => pad(v, widths[i]!, alignRight[i]!)).join(' | ').trimEnd();
   const header = result.columns.map((c, i) => {

@@ -35,6 +35,14 @@ describe('the table format', () => {
     assert.deepEqual(lines, ['  c', '------', ' a\\nb', '(1 row)']);
   });
 
+  test('aligns a result of 300,000 rows (the widest cell sets the width, no stack overflow)', () => {
+    const many = Array.from({ length: 300_000 }, (_, i) => [String(i + 1)]);
+    const lines = formatRows({ command: 'SELECT', columns: [{ name: 'n', typeId: 23 }], rows: many }, 'table');
+    assert.equal(lines.length, 300_003);
+    assert.deepEqual(lines.slice(0, 3), ['   n', '--------', '      1']);
+    assert.deepEqual(lines.slice(-2), [' 300000', '(300000 rows)']);
+  });
+
   test('prints the command of a statement without columns', () => {
     assert.deepEqual(formatRows({ command: 'SET', columns: [], rows: [] }, 'table'), ['SET']);
   });
