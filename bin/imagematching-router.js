@@ -28,6 +28,12 @@ function currentBuild() {
   }
 }
 
+// A reader that closed early (`query ... | head`) is not an error: stop quietly, as Unix tools do.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 let main;
 if (currentBuild()) {
   ({ main } = await import('../dist/lib/cli/main.js'));

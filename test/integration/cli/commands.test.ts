@@ -34,6 +34,17 @@ describe('the command line', () => {
     }
   });
 
+  test('query piped into a reader that closes early (| head) stops quietly with exit 0', () => {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" bin/imagematching-router.js query --db "$DB" --format table 'SELECT g FROM generate_series(1, 300000) g' | head -n 2`], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, DB: TEST_DATABASE_URL },
+    });
+    assert.equal(r.stdout, '   g\n--------\n');
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0);
+  });
+
   test('validate reports a broken rule file with file, line, column, rule path and reason, and exits 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'imr-validate-'));
     const file = join(dir, 'broken.yaml');
