@@ -1,8 +1,9 @@
 // `imagematching-router import-suggestions`: loads image-suggestion dataset files (NDJSON, TSV, Parquet; the Cassandra
 // or the imagerec_prod shape) into the database the config names, for the read API. Exit 1 with the reason on failure.
+import { commandLogger } from './command-logger.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
-import { createLogger, redactUrl } from '../log.ts';
+import { redactUrl } from '../log.ts';
 import { createPool } from '../store/pool.ts';
 import { migrate } from '../store/migrate.ts';
 import { ensureDatabase } from '../store/ensure-database.ts';
@@ -43,7 +44,7 @@ export async function importSuggestionsCommand(opts: ImportSuggestionsOptions): 
   const keep = count(opts.keep, '--keep', 1);
   const maxSkipped = count(opts.maxSkipped, '--max-skipped', 0);
   // Logs (a skipped row's warning) go to stderr, so stdout holds the summary alone.
-  const log = createLogger(config.log.level as Parameters<typeof createLogger>[0], { destination: process.stderr, service: config.service.name });
+  const log = commandLogger(config, process.stderr);
   // A Parquet row group is 100,000 objects at a time: without the cap V8 lets the heap grow to several of them.
   log.debug({ heapGrowth: applyHeapGrowth(config.memory.heap_growth_percent) }, 'memory settings');
   if (config.database.url && (await ensureDatabase(config.database.url))) console.log(`created database ${redactUrl(config.database.url)}`);

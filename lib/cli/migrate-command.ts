@@ -1,7 +1,8 @@
 // `imagematching-router migrate`: creates the database when missing and applies pending migrations, with progress
 // and a summary on stderr (stdout keeps the one line saying what was done).
+import { commandLogger } from './command-logger.ts';
 import { loadConfigFile } from '../config/load.ts';
-import { createLogger, redactUrl } from '../log.ts';
+import { redactUrl } from '../log.ts';
 import { createPool } from '../store/pool.ts';
 import { migrate } from '../store/migrate.ts';
 import { ensureDatabase } from '../store/ensure-database.ts';
@@ -9,7 +10,7 @@ import { createProgressReporter } from '../progress/progress-reporter.ts';
 
 export async function migrateCommand(opts: { config: string }): Promise<number> {
   const { config } = loadConfigFile(opts.config);
-  const log = createLogger(config.log.level as Parameters<typeof createLogger>[0], process.stderr);
+  const log = commandLogger(config, process.stderr);
   if (config.database.url && (await ensureDatabase(config.database.url))) console.log(`created database ${redactUrl(config.database.url)}`);
   const pool = createPool(config.database);
   const where = config.database.url ? redactUrl(config.database.url) : `the embedded database in ${config.database.embedded_path}`;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
-import { createLogger } from '../log.ts';
+import { commandLogger } from './command-logger.ts';
 import { KafkaConsumerClient, topicEnd } from '../kafka/consumer.ts';
 import { KafkaProducer } from '../kafka/producer.ts';
 import { consumerSettings, producerSettings } from '../kafka/client-config.ts';
@@ -74,7 +74,7 @@ export async function redriveCommand(opts: RedriveCommandOptions): Promise<numbe
   };
   const dryRun = opts.dryRun === true;
   // Progress and logs go to stderr: stdout is the letters and the table.
-  const log = createLogger(config.log.level as Parameters<typeof createLogger>[0], process.stderr);
+  const log = commandLogger(config, process.stderr);
   const progress = createProgressReporter({ label: 'redrive', stream: process.stderr, logger: log });
   const result = await redrive(config, filter, dryRun, (line) => console.log(line), { rules, progress });
   for (const line of redriveTable(result.groups, dryRun)) console.log(line);

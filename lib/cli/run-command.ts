@@ -2,7 +2,7 @@
 // A second signal during shutdown exits at once (exit 130): offsets of unfinished events stay uncommitted.
 // SIGHUP reloads the rules (as POST /v1/reload does): what changed is swapped in, an invalid set keeps the old one.
 import { loadConfigFile } from '../config/load.ts';
-import { createLogger } from '../log.ts';
+import { commandLogger } from './command-logger.ts';
 import { Router, loadEnabledRules } from '../app/router.ts';
 import { handlers } from '../handlers/registry.ts';
 import { createMetrics, PrometheusObserver } from '../metrics/index.ts';
@@ -18,7 +18,7 @@ export async function runCommand(opts: { config: string }): Promise<number> {
   const { config } = loadConfigFile(opts.config);
   // Offline checks of the config (input paths exist), before any side effect: a ConfigError exits 2.
   checkInputPaths(config);
-  const log = createLogger(config.log.level as Parameters<typeof createLogger>[0], { service: config.service.name });
+  const log = commandLogger(config);
   log.info({ heapGrowth: applyHeapGrowth(config.memory.heap_growth_percent) }, 'memory settings');
   const metrics = createMetrics();
   const observer = new PrometheusObserver(metrics);
